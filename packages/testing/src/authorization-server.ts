@@ -42,7 +42,14 @@ import {
 } from './mint.js';
 import { type SignJwtInput, signJwt } from './sign-jwt.js';
 
-/** Options of {@link createAuthorizationServer}. Every one is optional. */
+/**
+ * Options of {@link createAuthorizationServer}. Every one is optional.
+ *
+ * @example
+ * ```ts
+ * await createAuthorizationServer({ issuerPath: '/tenant-a', algorithm: 'RS256' });
+ * ```
+ */
 export interface AuthorizationServerOptions {
   /** Port to listen on; default 0 (an ephemeral port). */
   port?: number;
@@ -67,7 +74,14 @@ export interface AuthorizationServerOptions {
   accessTokenTtl?: number;
 }
 
-/** Options of `server.rotateKeys()`. */
+/**
+ * Options of `server.rotateKeys()`.
+ *
+ * @example
+ * ```ts
+ * await server.rotateKeys({ keepPrevious: true, algorithms: ['ES256'] });
+ * ```
+ */
 export interface RotateKeysOptions {
   /** Keep the previous signing keys in the JWKS (they no longer sign); default false. */
   keepPrevious?: boolean;
@@ -75,10 +89,24 @@ export interface RotateKeysOptions {
   algorithms?: readonly SigningAlgorithm[];
 }
 
-/** The kid of the current signing key per algorithm (absent after `removeKey` of that key). */
+/**
+ * The kid of the current signing key per algorithm (absent after `removeKey` of that key).
+ *
+ * @example
+ * ```ts
+ * await server.mintAccessToken({}, { key: 'unpublished', kid: server.kids.ES256 });
+ * ```
+ */
 export type SigningKids = Readonly<Partial<Record<SigningAlgorithm, string>>>;
 
-/** A running local authorization server. Create one with {@link createAuthorizationServer}. */
+/**
+ * A running local authorization server. Create one with {@link createAuthorizationServer}.
+ *
+ * @example
+ * ```ts
+ * const guard = createTokenGuard({ issuer: server.issuer, audience: server.audience });
+ * ```
+ */
 export interface AuthorizationServer {
   /** The issuer identifier (`iss`), exactly as tokens carry it. */
   readonly issuer: string;
@@ -488,9 +516,9 @@ class LocalAuthorizationServer implements AuthorizationServer {
     const all = accessTokenClaims(this.mintContext, claims, opts, 'mintOpaqueToken');
     const confirmation = all.cnf as { jkt?: unknown } | undefined;
     const tokenType = typeof confirmation?.jkt === 'string' ? 'DPoP' : 'Bearer';
+    // An explicit token_type, even undefined (= leave it out), wins over the default.
     const stored =
       claims !== undefined && 'token_type' in claims ? all : { ...all, token_type: tokenType };
-    if (stored.token_type === undefined) delete stored.token_type;
     const token = opaqueTokenValue();
     this.tokens.storeOpaque(token, stored);
     return token;

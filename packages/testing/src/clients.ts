@@ -2,10 +2,24 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { decodeFormComponent, RequestError } from './http.js';
 
-/** The token formats a client's `client_credentials` grant issues. */
+/**
+ * The token formats a client's `client_credentials` grant issues.
+ *
+ * @example
+ * ```ts
+ * server.registerClient({ clientId: 'batch', tokenFormat: 'opaque' satisfies TokenFormat });
+ * ```
+ */
 export type TokenFormat = 'jwt' | 'opaque';
 
-/** What `server.registerClient()` takes. */
+/**
+ * What `server.registerClient()` takes.
+ *
+ * @example
+ * ```ts
+ * server.registerClient({ clientId: 'a:b c', clientSecret: 's%3+', scopes: ['orders:read'] });
+ * ```
+ */
 export interface ClientRegistration {
   /** The client identifier; any non-empty string, including characters that need encoding. */
   clientId: string;
@@ -19,7 +33,14 @@ export interface ClientRegistration {
   audience?: string;
 }
 
-/** A client the server knows. */
+/**
+ * A client the server knows.
+ *
+ * @example
+ * ```ts
+ * const { clientId, clientSecret } = server.defaultClient;
+ * ```
+ */
 export interface RegisteredClient {
   clientId: string;
   clientSecret: string;

@@ -1,12 +1,35 @@
 import type { Reply } from './http.js';
 
-/** The endpoints a fault can be set on. `metadata` covers both discovery documents. */
+/**
+ * The endpoints a fault can be set on. `metadata` covers both discovery documents.
+ *
+ * @example
+ * ```ts
+ * it.each(FAULT_ENDPOINTS)('survives a 500 from %s', async (endpoint) => {
+ *   server.faults.set(endpoint, { status: 500 });
+ * });
+ * ```
+ */
 export const FAULT_ENDPOINTS = ['jwks', 'introspection', 'token', 'metadata'] as const;
 
-/** An endpoint a fault can be set on, and a key of `server.counts`. */
+/**
+ * An endpoint a fault can be set on, and a key of `server.counts`.
+ *
+ * @example
+ * ```ts
+ * const endpoint: FaultEndpoint = 'jwks';
+ * ```
+ */
 export type FaultEndpoint = (typeof FAULT_ENDPOINTS)[number];
 
-/** How many requests each endpoint has received. */
+/**
+ * How many requests each endpoint has received (every method and outcome, faults included).
+ *
+ * @example
+ * ```ts
+ * expect(server.counts).toEqual({ jwks: 1, introspection: 0, token: 0, metadata: 1 });
+ * ```
+ */
 export type RequestCounts = Record<FaultEndpoint, number>;
 
 /** Applies to the next `times` requests, then clears itself; without it, until cleared. */
@@ -25,6 +48,13 @@ interface Limited {
  *   valid JSON.
  *
  * Every fault takes `times` to apply to the next n requests only.
+ *
+ * @example
+ * ```ts
+ * server.faults.set('jwks', { status: 503, times: 1 }); // the next JWKS fetch fails, then recovers
+ * server.faults.set('introspection', { delayMs: 6_000 }); // longer than the client's timeout
+ * server.faults.set('jwks', { oversized: 2_000_000 }); // a 2 MB JWKS
+ * ```
  */
 export type Fault =
   | (Limited & { status: number; body?: string; contentType?: string })
@@ -33,7 +63,16 @@ export type Fault =
   | (Limited & { delayMs: number })
   | (Limited & { oversized: number });
 
-/** `server.faults`: switches that make an endpoint misbehave, for resilience tests. */
+/**
+ * `server.faults`: switches that make an endpoint misbehave, for resilience tests.
+ *
+ * @example
+ * ```ts
+ * server.faults.set('jwks', { hang: true });
+ * // ... assert the resource server answers 503 in time ...
+ * server.faults.clear();
+ * ```
+ */
 export interface FaultSwitches {
   /**
    * Makes `endpoint` misbehave as `fault` says, replacing any fault already set on it.
@@ -165,7 +204,7 @@ export function faultyResponse(
 }
 
 /** Throws a `TypeError` unless `endpoint` is a fault endpoint. */
-export function checkEndpoint(endpoint: unknown, caller: string): void {
+function checkEndpoint(endpoint: unknown, caller: string): void {
   if (!(FAULT_ENDPOINTS as readonly unknown[]).includes(endpoint)) {
     throw new TypeError(`${caller}: "endpoint" must be one of ${FAULT_ENDPOINTS.join(', ')}`);
   }

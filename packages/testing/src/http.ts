@@ -108,9 +108,8 @@ export function decodeFormComponent(value: string): string {
 }
 
 /** Writes a reply as JSON. Write errors (a client that went away) are ignored. */
-export function sendReply(res: ServerResponse, reply: Reply, bodyText?: string): void {
-  const text = bodyText ?? JSON.stringify(reply.body);
-  sendRaw(res, reply.status, 'application/json', text, reply.headers);
+export function sendReply(res: ServerResponse, reply: Reply): void {
+  sendRaw(res, reply.status, 'application/json', JSON.stringify(reply.body), reply.headers);
 }
 
 /** Writes a raw body with the given status and content type. */

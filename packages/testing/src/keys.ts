@@ -4,13 +4,36 @@ import { calculateJwkThumbprint, type JWK } from 'jose';
 
 const generate = promisify(generateKeyPair);
 
-/** The asymmetric algorithms the server keeps a published signing key for. */
+/**
+ * The asymmetric algorithms the server keeps a published signing key for.
+ *
+ * @example
+ * ```ts
+ * it.each(SIGNING_ALGORITHMS)('accepts %s', async (alg) => {
+ *   await server.mintAccessToken({}, { alg });
+ * });
+ * ```
+ */
 export const SIGNING_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
 
-/** An algorithm the server signs with using one of its own keys. */
+/**
+ * An algorithm the server signs with using one of its own keys.
+ *
+ * @example
+ * ```ts
+ * const alg: SigningAlgorithm = 'EdDSA';
+ * ```
+ */
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
 
-/** Options of `server.addKey()`. */
+/**
+ * Options of `server.addKey()`.
+ *
+ * @example
+ * ```ts
+ * await server.addKey({ alg: 'RS256', modulusLength: 1024 });
+ * ```
+ */
 export interface AddKeyOptions {
   /** The algorithm the key is published for (its JWK `alg`) and signs with by default. */
   alg: SigningAlgorithm;
@@ -27,7 +50,14 @@ export interface AddKeyOptions {
   jwk?: Record<string, unknown>;
 }
 
-/** A key the server publishes in its JWKS. */
+/**
+ * A key the server publishes in its JWKS.
+ *
+ * @example
+ * ```ts
+ * const { kid, publicJwk } = await server.addKey({ alg: 'ES256' });
+ * ```
+ */
 export interface PublishedKey {
   /** The key id; the RFC 7638 thumbprint unless `jwk.kid` overrode it. */
   kid: string;

@@ -2,23 +2,65 @@ import { type KeyObject, randomBytes, randomUUID } from 'node:crypto';
 import { type KeyStore, SIGNING_ALGORITHMS, type SigningAlgorithm } from './keys.js';
 import { type SigningKeyInput, signJwt, toPrivateKey } from './sign-jwt.js';
 
-/** JWT claims or introspection members: any JSON-compatible values, valid or deliberately not. */
+/**
+ * JWT claims or introspection members: any JSON-compatible values, valid or deliberately not.
+ *
+ * @example
+ * ```ts
+ * const claims: Claims = { sub: 'alice', aud: 42, exp: undefined };
+ * ```
+ */
 export type Claims = Record<string, unknown>;
 
-/** The subject of minted tokens unless a claim overrides it. */
+/**
+ * The subject of minted tokens unless a claim overrides it: `'user-123'`.
+ *
+ * @example
+ * ```ts
+ * expect(auth.subject).toBe(DEFAULT_SUBJECT);
+ * ```
+ */
 export const DEFAULT_SUBJECT = 'user-123';
-/** The `client_id` of minted tokens, and the id of the default client. */
+/**
+ * The `client_id` of minted tokens, and the id of the default client: `'test-client'`.
+ *
+ * @example
+ * ```ts
+ * expect(auth.clientId).toBe(DEFAULT_CLIENT_ID);
+ * ```
+ */
 export const DEFAULT_CLIENT_ID = 'test-client';
-/** The `scope` of minted tokens unless a claim overrides it. */
+/**
+ * The `scope` of minted tokens unless a claim overrides it: `'orders:read'`.
+ *
+ * @example
+ * ```ts
+ * expect([...auth.scopes]).toEqual([DEFAULT_SCOPE]);
+ * ```
+ */
 export const DEFAULT_SCOPE = 'orders:read';
 
 /** Every algorithm `mintAccessToken` accepts in `opts.alg`. */
 export const MINT_ALGORITHMS = [...SIGNING_ALGORITHMS, 'HS256', 'none'] as const;
 
-/** An algorithm `mintAccessToken` can sign with (or `none` for an unsigned token). */
+/**
+ * An algorithm `mintAccessToken` can sign with (or `none` for an unsigned token).
+ *
+ * @example
+ * ```ts
+ * const alg: MintAlgorithm = 'none';
+ * ```
+ */
 export type MintAlgorithm = (typeof MINT_ALGORITHMS)[number];
 
-/** When a minted token is valid, in seconds relative to now. */
+/**
+ * When a minted token is valid, in seconds relative to now.
+ *
+ * @example
+ * ```ts
+ * await server.mintOpaqueToken({}, { expiresIn: -1 }); // already expired
+ * ```
+ */
 export interface TokenTiming {
   /** Seconds from now until `exp`; default the server's `accessTokenTtl`. Negative = expired. */
   expiresIn?: number;
@@ -28,7 +70,14 @@ export interface TokenTiming {
   issuedAt?: number;
 }
 
-/** Options of `server.mintAccessToken()`. */
+/**
+ * Options of `server.mintAccessToken()`.
+ *
+ * @example
+ * ```ts
+ * await server.mintAccessToken({}, { alg: 'PS256', typ: null, header: { jku: 'https://evil' } });
+ * ```
+ */
 export interface MintAccessTokenOptions extends TokenTiming {
   /** The header `alg` and signing algorithm; default the server's `algorithm`. */
   alg?: MintAlgorithm;

@@ -12,10 +12,23 @@ import type { JWK } from 'jose';
 
 /**
  * A private key to sign with: a Node.js `KeyObject`, a Web Crypto `CryptoKey`, or a private JWK.
+ *
+ * @example
+ * ```ts
+ * const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+ * await server.mintAccessToken({}, { signingKey: privateKey });
+ * ```
  */
 export type SigningKeyInput = KeyObject | webcrypto.CryptoKey | JWK;
 
-/** What {@link signJwt} signs. Give `header` or `headerJson`, and `payload` or `payloadJson`. */
+/**
+ * What {@link signJwt} signs. Give `header` or `headerJson`, and `payload` or `payloadJson`.
+ *
+ * @example
+ * ```ts
+ * const input: SignJwtInput = { header: { alg: 'HS256' }, payloadJson: '{"a":1,"a":2}', secret: 'k' };
+ * ```
+ */
 export interface SignJwtInput {
   /** The protected header, serialised with `JSON.stringify` as is (nothing is added). */
   header?: Record<string, unknown>;
