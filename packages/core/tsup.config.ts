@@ -1,4 +1,4 @@
 import { defineConfig } from 'tsup';
-import { packageConfig } from '../../tsup.base';
+import { packageConfig } from '../../tsup.base.js';
 
 export default defineConfig(packageConfig());

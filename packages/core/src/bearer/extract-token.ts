@@ -1,0 +1,126 @@
+import { InvalidRequestError, InvalidTokenError } from '../errors.js';
+import { isJsonObject } from '../lib/json.js';
+import type { TokenRequest } from '../request.js';
+
+/** A token and how it arrived. */
+export interface ExtractedToken {
+  token: string;
+  scheme: 'Bearer' | 'DPoP';
+  location: 'header' | 'query' | 'body';
+}
+
+/** Which credentials the guard looks for. */
+export interface ExtractOptions {
+  locations: { header: boolean; query: boolean; body: boolean };
+  /** `DPoP` scheme accepted (DPoP enabled). */
+  dpop: boolean;
+  maxTokenLength: number;
+}
+
+// RFC 6750 §2.1 b64token (RFC 7235 token68).
+const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+function countAuthorization(rawHeaders: readonly string[]): number {
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i];
+    if (name !== undefined && name.length === 13 && name.toLowerCase() === 'authorization') count++;
+  }
+  return count;
+}
+
+function checkToken(token: string, maxTokenLength: number): string {
+  // Before any decoding, so an oversized token costs nothing and reaches nothing upstream.
+  if (token.length > maxTokenLength) throw new InvalidTokenError('request.token_too_long');
+  if (!TOKEN68.test(token)) {
+    throw new InvalidRequestError('request.token_malformed');
+  }
+  return token;
+}
+
+function fromHeader(request: TokenRequest, options: ExtractOptions): ExtractedToken | undefined {
+  const value = request.headers.authorization;
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') {
+    if (value.length > 1) throw new InvalidRequestError('request.duplicate_authorization');
+    return value.length === 1 ? parseAuthorization(value[0] as string, options) : undefined;
+  }
+  if (request.rawHeaders !== undefined && countAuthorization(request.rawHeaders) > 1) {
+    throw new InvalidRequestError('request.duplicate_authorization');
+  }
+  return parseAuthorization(value, options);
+}
+
+function parseAuthorization(value: string, options: ExtractOptions): ExtractedToken | undefined {
+  const space = value.indexOf(' ');
+  const schemeText = space === -1 ? value : value.slice(0, space);
+  const lower = schemeText.toLowerCase();
+  let scheme: 'Bearer' | 'DPoP';
+  if (lower === 'bearer') scheme = 'Bearer';
+  else if (lower === 'dpop' && options.dpop) scheme = 'DPoP';
+  // Another scheme (Basic, Digest, DPoP when it is off) carries no credentials we accept.
+  else return undefined;
+  if (space === -1) throw new InvalidRequestError('request.authorization_malformed');
+  let start = space + 1;
+  while (value.charCodeAt(start) === 32) start++;
+  const token = value.slice(start);
+  if (token.length === 0) throw new InvalidRequestError('request.authorization_malformed');
+  return { token: checkToken(token, options.maxTokenLength), scheme, location: 'header' };
+}
+
+function fromQuery(request: TokenRequest, options: ExtractOptions): ExtractedToken | undefined {
+  const url = request.url;
+  const q = url.indexOf('?');
+  if (q === -1 || !url.includes('access_token', q)) return undefined;
+  const hash = url.indexOf('#', q);
+  const params = new URLSearchParams(url.slice(q + 1, hash === -1 ? undefined : hash));
+  const values = params.getAll('access_token');
+  if (values.length === 0) return undefined;
+  if (values.length > 1) throw new InvalidRequestError('request.duplicate_query_token');
+  const token = values[0] as string;
+  if (token.length === 0) throw new InvalidRequestError('request.token_malformed');
+  return { token: checkToken(token, options.maxTokenLength), scheme: 'Bearer', location: 'query' };
+}
+
+function fromBody(request: TokenRequest, options: ExtractOptions): ExtractedToken | undefined {
+  // RFC 6750 §2.2: only a form-encoded body of a method that has body semantics.
+  if (request.method === 'GET' || request.method === 'HEAD') return undefined;
+  const type = request.headers['content-type'];
+  if (
+    typeof type !== 'string' ||
+    !type.toLowerCase().startsWith('application/x-www-form-urlencoded')
+  ) {
+    return undefined;
+  }
+  const body = request.body;
+  if (!isJsonObject(body) || !Object.hasOwn(body, 'access_token')) return undefined;
+  const value = body.access_token;
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new InvalidRequestError('request.token_malformed');
+  }
+  return { token: checkToken(value, options.maxTokenLength), scheme: 'Bearer', location: 'body' };
+}
+
+/**
+ * Finds the access token in a request (RFC 6750 §2, RFC 9449 §7): the `Authorization` header
+ * (`Bearer` or, with DPoP on, `DPoP`; scheme case-insensitive; token68 charset), and, when
+ * enabled, the `access_token` query parameter or form body field.
+ *
+ * Returns `undefined` when there are no credentials this guard accepts (→ a bare 401). Throws
+ * `InvalidRequestError` (400) for a malformed header, two `Authorization` headers or more than one
+ * method at once, and `InvalidTokenError` for a token over `maxTokenLength`.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-2
+ */
+export function extractToken(
+  request: TokenRequest,
+  options: ExtractOptions,
+): ExtractedToken | undefined {
+  const { locations } = options;
+  const header = locations.header ? fromHeader(request, options) : undefined;
+  const query = locations.query ? fromQuery(request, options) : undefined;
+  const body = locations.body ? fromBody(request, options) : undefined;
+  const found = (header ? 1 : 0) + (query ? 1 : 0) + (body ? 1 : 0);
+  if (found > 1) throw new InvalidRequestError('request.multiple_methods');
+  return header ?? query ?? body;
+}

@@ -1,0 +1,124 @@
+import {
+  type AuthError,
+  InsufficientScopeError,
+  InsufficientUserAuthenticationError,
+  ServiceUnavailableError,
+} from './errors.js';
+
+/** What a guard's configuration contributes to every challenge. */
+export interface ChallengeConfig {
+  realm: string | undefined;
+  /** RFC 9728 metadata URL, sent as `resource_metadata`. */
+  resourceMetadata: string | undefined;
+  /** Space-separated DPoP algorithms when DPoP is enabled. */
+  dpopAlgs: string | undefined;
+  /** In DPoP `required` mode the `Bearer` challenge is not offered. */
+  dpopRequired: boolean;
+}
+
+/** What the failed request contributes to its challenge. */
+export interface ChallengeRequest {
+  /** The scheme the client used, when known; the `error` attribute goes on its challenge. */
+  scheme: 'Bearer' | 'DPoP' | undefined;
+  /** The token came in the query string: the answer must not be cached publicly (RFC 6750 §2.3). */
+  fromQuery: boolean;
+  /** A cross-origin request: expose the challenge to browser clients. */
+  crossOrigin: boolean;
+  /** A fresh DPoP server nonce to offer (RFC 9449 §8, §9). */
+  dpopNonce: string | undefined;
+}
+
+/** RFC 9110 §5.6.4 quoted-string: escape the backslash and the double quote. */
+export function quote(value: string): string {
+  return `"${value.replace(/[\\"]/g, '\\$&')}"`;
+}
+
+function challenge(scheme: string, params: Array<[string, string | undefined]>): string {
+  let out = scheme;
+  let first = true;
+  for (const [name, value] of params) {
+    if (value === undefined) continue;
+    out += `${first ? ' ' : ', '}${name}=${quote(value)}`;
+    first = false;
+  }
+  return out;
+}
+
+/**
+ * Builds the `WWW-Authenticate` value for an error: a `Bearer` challenge, plus a `DPoP` challenge
+ * with `algs` when DPoP is enabled (only `DPoP` when it is required). The `error` attributes go
+ * on the challenge of the scheme the client used. Every value comes from configuration or from a
+ * fixed set of sentences; nothing the client sent is reflected.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
+ * @see https://www.rfc-editor.org/rfc/rfc9449#section-7.1
+ * @see https://www.rfc-editor.org/rfc/rfc9728#section-5.1
+ */
+export function buildChallenge(
+  error: AuthError | undefined,
+  config: ChallengeConfig,
+  scheme: 'Bearer' | 'DPoP' | undefined,
+): string {
+  const errorParams: Array<[string, string | undefined]> = [];
+  if (error?.error !== undefined) {
+    errorParams.push(['error', error.error], ['error_description', error.description]);
+    if (error instanceof InsufficientScopeError && error.scopes.length > 0) {
+      errorParams.push(['scope', error.scopes.join(' ')]);
+    }
+    if (error instanceof InsufficientUserAuthenticationError) {
+      if (error.acrValues?.length) errorParams.push(['acr_values', error.acrValues.join(' ')]);
+      if (error.maxAge !== undefined) errorParams.push(['max_age', String(error.maxAge)]);
+    }
+  }
+  const realm: [string, string | undefined] = ['realm', config.realm];
+  const metadata: [string, string | undefined] = ['resource_metadata', config.resourceMetadata];
+
+  if (config.dpopAlgs === undefined) {
+    return challenge('Bearer', [realm, ...errorParams, metadata]);
+  }
+  const errorOnDpop = scheme === 'DPoP' || config.dpopRequired;
+  const dpop = challenge('DPoP', [
+    realm,
+    ...(errorOnDpop ? errorParams : []),
+    ['algs', config.dpopAlgs],
+    metadata,
+  ]);
+  if (config.dpopRequired) return dpop;
+  const bearer = challenge('Bearer', [realm, ...(errorOnDpop ? [] : errorParams), metadata]);
+  return `${bearer}, ${dpop}`;
+}
+
+/**
+ * Fills in `error.headers` for the request that failed: the challenge (none for 503), and
+ * `Retry-After`, `DPoP-Nonce`, `Cache-Control` and `Access-Control-Expose-Headers` where they
+ * apply.
+ */
+export function attachHeaders(
+  error: AuthError,
+  config: ChallengeConfig,
+  request: ChallengeRequest,
+): AuthError {
+  const headers: Record<string, string> = {};
+  const exposed: string[] = [];
+  if (error instanceof ServiceUnavailableError) {
+    headers['Retry-After'] = String(error.retryAfter);
+    exposed.push('Retry-After');
+  } else {
+    headers['WWW-Authenticate'] = buildChallenge(error, config, request.scheme);
+    exposed.push('WWW-Authenticate');
+  }
+  if (request.dpopNonce !== undefined) {
+    headers['DPoP-Nonce'] = request.dpopNonce;
+    exposed.push('DPoP-Nonce');
+  }
+  if (error.code === 'use_dpop_nonce') {
+    headers['Cache-Control'] = 'no-store';
+  } else if (request.fromQuery) {
+    headers['Cache-Control'] = 'private';
+  }
+  if (request.crossOrigin) {
+    headers['Access-Control-Expose-Headers'] = exposed.join(', ');
+  }
+  error.headers = headers;
+  return error;
+}

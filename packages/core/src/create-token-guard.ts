@@ -1,0 +1,338 @@
+import { LRUCache } from 'lru-cache';
+import {
+  type AuthRequirements,
+  authorize,
+  type CompiledRequirements,
+  compileRequirements,
+} from './authorize/requirements.js';
+import { type ExtractedToken, type ExtractOptions, extractToken } from './bearer/extract-token.js';
+import { attachHeaders } from './challenge.js';
+import { authenticatedChannel, rejectedChannel, tokenHash, tokenId } from './diagnostics.js';
+import { AuthError, InvalidTokenError, MissingTokenError } from './errors.js';
+import {
+  checkTimes,
+  isJweShaped,
+  isJwsShaped,
+  type VerifiedToken,
+  verifyAccessToken,
+} from './jwt/verify-access-token.js';
+import {
+  buildResourceMetadata,
+  type ProtectedResourceMetadata,
+  type ProtectedResourceMetadataOptions,
+  resourceMetadataPath,
+} from './metadata.js';
+import { type GuardConfig, resolveOptions, type TokenGuardOptions } from './options.js';
+import { buildRequestUrl, type RequestUrlParts } from './public-url.js';
+import type { TokenRequest } from './request.js';
+
+/**
+ * Standard access-token claims (RFC 9068 §2.2, RFC 7662 §2.2), plus any other claim. Pass your
+ * own interface as `AuthContext<MyClaims>` to type custom claims.
+ */
+export interface AccessTokenClaims {
+  iss?: string;
+  sub?: string;
+  aud?: string | string[];
+  exp?: number;
+  nbf?: number;
+  iat?: number;
+  jti?: string;
+  client_id?: string;
+  scope?: string;
+  scp?: string | string[];
+  acr?: string;
+  auth_time?: number;
+  cnf?: { jkt?: string; 'x5t#S256'?: string };
+  [claim: string]: unknown;
+}
+
+/**
+ * The verified principal of a request: what `authenticate` resolves to, and what adapters put on
+ * `req.auth` / `request.auth`.
+ */
+export interface AuthContext<TClaims extends object = AccessTokenClaims> {
+  /** The raw access token, for calling downstream APIs on the user's behalf. Never log it. */
+  readonly token: string;
+  readonly scheme: 'Bearer' | 'DPoP';
+  readonly format: 'jwt' | 'opaque';
+  /** The verified JWT payload or introspection response. Frozen. */
+  readonly claims: Readonly<TClaims>;
+  readonly issuer: string;
+  readonly subject?: string;
+  /** `${iss}|${sub}`: `sub` alone is only unique per issuer. Without `sub`, `${iss}|client:${client_id}`. */
+  readonly principalId: string;
+  readonly clientId?: string;
+  readonly scopes: ReadonlySet<string>;
+  readonly expiresAt?: Date;
+  /** The token's sender constraint (RFC 7800 `cnf`), checked against the request. */
+  readonly confirmation?: Readonly<{ jkt?: string; 'x5t#S256'?: string }>;
+  /**
+   * Headers the adapter adds to the response: `Cache-Control: private` when the token came in the
+   * query string (RFC 6750 §2.3), a fresh `DPoP-Nonce`.
+   */
+  readonly responseHeaders?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Decides whether a request is authenticated and authorized. Create one per API with
+ * {@link createTokenGuard} and share it: it holds the key cache, the verified-token cache and the
+ * upstream connection pool.
+ */
+export interface TokenGuard {
+  /**
+   * Authenticates a request and checks the requirements. Resolves to the {@link AuthContext}, or
+   * rejects with an `AuthError` whose `status`, `headers` and `toResponse()` say what to answer.
+   * With `{ optional: true }`, a request without credentials resolves to `undefined`.
+   */
+  authenticate(
+    request: TokenRequest,
+    requirements?: AuthRequirements & { optional?: false },
+  ): Promise<AuthContext>;
+  authenticate(
+    request: TokenRequest,
+    requirements: AuthRequirements,
+  ): Promise<AuthContext | undefined>;
+  /**
+   * The public absolute URL of a request, from the configured `publicUrl` or from the protocol and
+   * Host the framework resolved (validated: an invalid Host throws a 400 `AuthError`).
+   */
+  requestUrl(parts: RequestUrlParts): string;
+  /**
+   * The RFC 9728 metadata document and the path to serve it at, or `undefined` when no
+   * `resource` is configured.
+   */
+  protectedResourceMetadata(
+    options?: ProtectedResourceMetadataOptions,
+  ): { path: string; document: ProtectedResourceMetadata } | undefined;
+  /** Fetches discovery metadata and key sets now; rejects if one cannot be fetched. */
+  warmUp(): Promise<void>;
+  /** Closes the upstream connection pool. */
+  close(): Promise<void>;
+  /** The trusted issuers. */
+  readonly issuers: readonly string[];
+}
+
+const GUARD = Symbol.for('tokenguard.guard');
+
+/** Whether `value` is a guard made by {@link createTokenGuard}. */
+export function isTokenGuard(value: unknown): value is TokenGuard {
+  return typeof value === 'object' && value !== null && GUARD in value;
+}
+
+/**
+ * Validates route requirements ahead of time (adapters call it when a route is declared), so a
+ * mistake is a `TypeError` at startup rather than an error on the request path.
+ */
+export function validateRequirements(requirements: AuthRequirements, name = 'requirements'): void {
+  compileRequirements(requirements, undefined, name);
+}
+
+class Guard implements TokenGuard {
+  readonly [GUARD] = true;
+  readonly issuers: readonly string[];
+  readonly #config: GuardConfig;
+  readonly #extract: ExtractOptions;
+  readonly #cache: LRUCache<string, VerifiedToken> | undefined;
+  readonly #compiled = new WeakMap<AuthRequirements, CompiledRequirements>();
+
+  constructor(config: GuardConfig) {
+    this.#config = config;
+    this.issuers = Object.freeze([...config.issuers.keys()]);
+    this.#extract = {
+      locations: config.locations,
+      dpop: false,
+      maxTokenLength: config.maxTokenLength,
+    };
+    this.#cache =
+      config.cache === false
+        ? undefined
+        : new LRUCache<string, VerifiedToken>({
+            max: config.cache.max,
+            maxSize: config.cache.maxSize,
+            sizeCalculation: (_value, key) => key.length + 256,
+          });
+  }
+
+  authenticate(
+    request: TokenRequest,
+    requirements?: AuthRequirements & { optional?: false },
+  ): Promise<AuthContext>;
+  authenticate(
+    request: TokenRequest,
+    requirements: AuthRequirements,
+  ): Promise<AuthContext | undefined>;
+  async authenticate(
+    request: TokenRequest,
+    requirements?: AuthRequirements,
+  ): Promise<AuthContext | undefined> {
+    const compiled =
+      requirements === undefined ? this.#config.requirements : this.#compile(requirements);
+    let extracted: ExtractedToken | undefined;
+    try {
+      extracted = extractToken(request, this.#extract);
+      if (extracted === undefined) {
+        if (compiled.optional) return undefined;
+        throw new MissingTokenError();
+      }
+      const { token } = extracted;
+      const now = this.#config.clock() / 1000;
+      let verified = this.#cached(token, now);
+      const cached = verified !== undefined;
+      if (verified === undefined) {
+        const result = this.#verify(token);
+        verified = result instanceof Promise ? await result : result;
+        if (verified.format === 'jwt') this.#cache?.set(token, verified);
+      }
+      authorize(compiled, verified.scopes, verified.claims, now);
+      if (authenticatedChannel.hasSubscribers) {
+        authenticatedChannel.publish({
+          issuer: verified.issuer,
+          principalId: verified.principalId,
+          clientId: verified.clientId,
+          format: verified.format,
+          scheme: extracted.scheme,
+          tokenId: tokenId(token, verified.jti),
+          cached,
+        });
+      }
+      return toContext(token, extracted, verified);
+    } catch (error) {
+      if (!(error instanceof AuthError)) throw error;
+      attachHeaders(error, this.#config.challenge, {
+        scheme: extracted?.scheme,
+        fromQuery: extracted?.location === 'query',
+        crossOrigin: request.headers.origin !== undefined,
+        dpopNonce: undefined,
+      });
+      if (rejectedChannel.hasSubscribers) {
+        rejectedChannel.publish({
+          status: error.status,
+          code: error.code,
+          reason: error.reason,
+          // The token is not trusted: identify it by hash only, never by its own jti.
+          tokenId: extracted === undefined ? undefined : tokenHash(extracted.token),
+        });
+      }
+      throw error;
+    }
+  }
+
+  #compile(requirements: AuthRequirements): CompiledRequirements {
+    let compiled = this.#compiled.get(requirements);
+    if (compiled === undefined) {
+      compiled = compileRequirements(requirements, this.#config.requirements);
+      this.#compiled.set(requirements, compiled);
+    }
+    return compiled;
+  }
+
+  /** A cached verification that is still valid now, or `undefined`. */
+  #cached(token: string, now: number): VerifiedToken | undefined {
+    const cache = this.#cache;
+    if (cache === undefined) return undefined;
+    const hit = cache.get(token);
+    if (hit === undefined) return undefined;
+    if (hit.key !== undefined && !hit.key.active) {
+      // Its key left the JWKS: verify again (and fail, unless the key is back).
+      cache.delete(token);
+      return undefined;
+    }
+    try {
+      checkTimes(hit, now, this.#config);
+    } catch (error) {
+      cache.delete(token);
+      throw error;
+    }
+    return hit;
+  }
+
+  #verify(token: string): VerifiedToken | Promise<VerifiedToken> {
+    if (isJwsShaped(token)) return verifyAccessToken(token, this.#config);
+    if (isJweShaped(token)) throw new InvalidTokenError('jwt.jwe');
+    throw new InvalidTokenError('token.opaque_unsupported');
+  }
+
+  requestUrl(parts: RequestUrlParts): string {
+    return buildRequestUrl(parts, this.#config.publicUrl);
+  }
+
+  protectedResourceMetadata(
+    options: ProtectedResourceMetadataOptions = {},
+  ): { path: string; document: ProtectedResourceMetadata } | undefined {
+    const resource = this.#config.resource;
+    if (resource === undefined) return undefined;
+    return {
+      path: resourceMetadataPath(resource),
+      document: buildResourceMetadata({
+        resource,
+        issuers: this.issuers,
+        locations: this.#config.locations,
+        dpopAlgorithms: undefined,
+        dpopRequired: false,
+        mtls: false,
+        extra: options,
+      }),
+    };
+  }
+
+  async warmUp(): Promise<void> {
+    await Promise.all(
+      [...this.#config.issuers.values()].map((issuer) => issuer.keySource?.warmUp()),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.#config.http.close();
+  }
+}
+
+function toContext(token: string, extracted: ExtractedToken, verified: VerifiedToken): AuthContext {
+  const context: {
+    -readonly [K in keyof AuthContext]: AuthContext[K];
+  } = {
+    token,
+    scheme: extracted.scheme,
+    format: verified.format,
+    claims: verified.claims,
+    issuer: verified.issuer,
+    principalId: verified.principalId,
+    scopes: verified.scopes,
+  };
+  if (verified.subject !== undefined) context.subject = verified.subject;
+  if (verified.clientId !== undefined) context.clientId = verified.clientId;
+  if (verified.exp !== undefined) context.expiresAt = new Date(verified.exp * 1000);
+  if (verified.confirmation !== undefined) context.confirmation = verified.confirmation;
+  if (extracted.location === 'query') context.responseHeaders = { 'Cache-Control': 'private' };
+  return context;
+}
+
+/**
+ * Creates a guard: validates the options (a `TypeError` naming the option for any mistake) and
+ * prepares issuers, key sources and caches. Nothing is fetched until the first request, or
+ * {@link TokenGuard.warmUp}.
+ *
+ * Checks, in order: credentials extracted (RFC 6750 §2), JWT verified against the issuer's JWKS
+ * (signature, `iss`, `aud`, `exp`/`nbf`/`iat`, `typ`), then scopes, claims and step-up. It does
+ * NOT check anything your application knows better, such as whether `sub` still exists.
+ *
+ * @example
+ * ```ts
+ * import { createTokenGuard } from '@tokenguard/core';
+ *
+ * const guard = createTokenGuard({
+ *   issuer: 'https://auth.example.com/',
+ *   audience: 'https://api.example.com',
+ * });
+ * const auth = await guard.authenticate(
+ *   { method: 'GET', url: 'https://api.example.com/orders', headers: { authorization: 'Bearer ey…' } },
+ *   { scopes: ['orders:read'] },
+ * );
+ * console.log(auth.principalId, [...auth.scopes]);
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6750
+ * @see https://www.rfc-editor.org/rfc/rfc9068
+ */
+export function createTokenGuard(options: TokenGuardOptions): TokenGuard {
+  return new Guard(resolveOptions(options));
+}

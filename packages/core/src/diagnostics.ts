@@ -1,0 +1,90 @@
+import { createHash } from 'node:crypto';
+import diagnostics from 'node:diagnostics_channel';
+
+/**
+ * Names of the `node:diagnostics_channel` channels tokenguard publishes on. Subscribe to log,
+ * count or trace without a dependency:
+ *
+ * @example
+ * ```ts
+ * import diagnostics from 'node:diagnostics_channel';
+ * import { channels } from '@tokenguard/core';
+ * diagnostics.subscribe(channels.rejected, (event) => logger.warn(event, 'token rejected'));
+ * ```
+ *
+ * Events never carry a token or a secret; a token is identified by its `jti` or a short hash.
+ */
+export const channels = Object.freeze({
+  authenticated: 'tokenguard:authenticated',
+  rejected: 'tokenguard:rejected',
+  jwks: 'tokenguard:jwks',
+  introspection: 'tokenguard:introspection',
+  dpop: 'tokenguard:dpop',
+  store: 'tokenguard:store',
+} as const);
+
+/** Published on `tokenguard:authenticated`. */
+export interface AuthenticatedEvent {
+  issuer: string;
+  principalId: string;
+  clientId: string | undefined;
+  format: 'jwt' | 'opaque';
+  scheme: 'Bearer' | 'DPoP';
+  tokenId: string;
+  cached: boolean;
+}
+
+/** Published on `tokenguard:rejected`. */
+export interface RejectedEvent {
+  status: number;
+  code: string;
+  /** The internal reason, e.g. `jwt.expired`, `jwks.kid_unknown`, `dpop.replay`. */
+  reason: string;
+  /** `jti` or short hash of the token when one was presented. */
+  tokenId: string | undefined;
+}
+
+/** Published on `tokenguard:jwks`. */
+export interface JwksEvent {
+  issuer: string;
+  event: 'fetch' | 'refresh' | 'stale' | 'failure' | 'skipped_key' | 'discovery';
+  uri: string | undefined;
+  keys?: number;
+  /** For `failure`: `timeout`, `status`, `too_large`, …; for `skipped_key`: why. */
+  detail?: string;
+}
+
+/** Published on `tokenguard:introspection`. */
+export interface IntrospectionEvent {
+  event: 'call' | 'cache_hit' | 'failure' | 'shared';
+  tokenId: string;
+  active?: boolean;
+  detail?: string;
+}
+
+/** Published on `tokenguard:store`. */
+export interface StoreEvent {
+  operation: 'get' | 'set' | 'setIfAbsent';
+  event: 'failure';
+  detail: string;
+}
+
+export const authenticatedChannel = diagnostics.channel(channels.authenticated);
+export const rejectedChannel = diagnostics.channel(channels.rejected);
+export const jwksChannel = diagnostics.channel(channels.jwks);
+export const introspectionChannel = diagnostics.channel(channels.introspection);
+export const dpopChannel = diagnostics.channel(channels.dpop);
+export const storeChannel = diagnostics.channel(channels.store);
+
+/** A short, non-reversible identifier for a token in logs: `sha256:` + 12 hex digits. */
+export function tokenHash(token: string): string {
+  return `sha256:${createHash('sha256').update(token).digest('hex').slice(0, 12)}`;
+}
+
+/** `jti` when it is a short printable string, else the token's short hash. */
+export function tokenId(token: string, jti: unknown): string {
+  if (typeof jti === 'string' && jti.length <= 128 && /^[\x21-\x7e]+$/.test(jti)) {
+    return `jti:${jti}`;
+  }
+  return tokenHash(token);
+}

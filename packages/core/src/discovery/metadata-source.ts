@@ -1,0 +1,105 @@
+import { jwksChannel } from '../diagnostics.js';
+import { type HttpClient, isAllowedUrl, UpstreamError } from '../lib/http-client.js';
+import { discover, type IssuerMetadata } from './discover.js';
+
+/**
+ * An issuer's discovery metadata, fetched on first use and kept for `maxAge`. Concurrent callers
+ * share one fetch; after a failure, callers within `failureBackoff` fail at once instead of
+ * multiplying an outage by the request rate.
+ */
+export class MetadataSource {
+  readonly issuer: string;
+  readonly #http: HttpClient;
+  readonly #clock: () => number;
+  readonly #limits: {
+    maxAge: number;
+    failureBackoff: number;
+    timeout: number;
+    maxResponseSize: number;
+  };
+  readonly #allowInsecure: boolean;
+  #metadata: IssuerMetadata | undefined;
+  #fetchedAt = 0;
+  #failedAt: number | undefined;
+  #inflight: Promise<IssuerMetadata> | undefined;
+
+  constructor(options: {
+    issuer: string;
+    http: HttpClient;
+    clock: () => number;
+    allowInsecureRequests: boolean;
+    limits: { maxAge: number; failureBackoff: number; timeout: number; maxResponseSize: number };
+  }) {
+    this.issuer = options.issuer;
+    this.#http = options.http;
+    this.#clock = options.clock;
+    this.#limits = options.limits;
+    this.#allowInsecure = options.allowInsecureRequests;
+  }
+
+  async get(): Promise<IssuerMetadata> {
+    const now = this.#clock();
+    if (this.#metadata !== undefined && now - this.#fetchedAt <= this.#limits.maxAge) {
+      return this.#metadata;
+    }
+    if (this.#inflight) return this.#inflight;
+    if (this.#failedAt !== undefined && now - this.#failedAt < this.#limits.failureBackoff) {
+      // Serve what we had rather than nothing; metadata rarely changes.
+      if (this.#metadata !== undefined) return this.#metadata;
+      throw new UpstreamError('network');
+    }
+    this.#inflight = this.#fetch().finally(() => {
+      this.#inflight = undefined;
+    });
+    return this.#inflight;
+  }
+
+  /** The issuer's `jwks_uri`; a missing or insecure one is a discovery failure. */
+  async jwksUri(): Promise<string> {
+    return this.#endpoint('jwks_uri');
+  }
+
+  /** The issuer's `introspection_endpoint`. */
+  async introspectionEndpoint(): Promise<string> {
+    return this.#endpoint('introspection_endpoint');
+  }
+
+  async #endpoint(member: 'jwks_uri' | 'introspection_endpoint'): Promise<string> {
+    const metadata = await this.get();
+    const value = metadata[member];
+    if (typeof value !== 'string') throw new UpstreamError('invalid_json');
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new UpstreamError('invalid_json');
+    }
+    if (!isAllowedUrl(url, this.#allowInsecure)) throw new UpstreamError('insecure_url');
+    return value;
+  }
+
+  async #fetch(): Promise<IssuerMetadata> {
+    try {
+      const metadata = await discover(this.#http, this.issuer, this.#limits);
+      this.#metadata = metadata;
+      this.#fetchedAt = this.#clock();
+      this.#failedAt = undefined;
+      if (jwksChannel.hasSubscribers) {
+        jwksChannel.publish({ issuer: this.issuer, event: 'discovery', uri: metadata.jwks_uri });
+      }
+      return metadata;
+    } catch (error) {
+      this.#failedAt = this.#clock();
+      if (jwksChannel.hasSubscribers) {
+        jwksChannel.publish({
+          issuer: this.issuer,
+          event: 'failure',
+          uri: undefined,
+          detail: `discovery_${error instanceof UpstreamError ? error.failure : 'error'}`,
+        });
+      }
+      if (this.#metadata !== undefined) return this.#metadata;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,204 @@
+import { Agent, request } from 'undici';
+
+/** Why an upstream call failed; reported on diagnostics, never to the client. */
+export type UpstreamFailure =
+  | 'timeout'
+  | 'network'
+  | 'too_large'
+  | 'status'
+  | 'redirect'
+  | 'content_type'
+  | 'invalid_json'
+  | 'insecure_url';
+
+/** An upstream call (JWKS, discovery, introspection) that failed. Internal. */
+export class UpstreamError extends Error {
+  override readonly name = 'UpstreamError';
+  readonly failure: UpstreamFailure;
+  readonly status: number | undefined;
+  constructor(failure: UpstreamFailure, status?: number) {
+    super(`upstream ${failure}${status === undefined ? '' : ` ${status}`}`);
+    this.failure = failure;
+    this.status = status;
+  }
+}
+
+export interface UpstreamResponse {
+  status: number;
+  contentType: string;
+  body: Buffer;
+}
+
+export interface UpstreamRequest {
+  method: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: string;
+  /** Milliseconds for the whole exchange, connection to last byte. */
+  timeout: number;
+  /** Bytes; a larger body is abandoned. */
+  maxResponseSize: number;
+}
+
+/** A `fetch`-compatible function, for users who must route upstream calls their own way. */
+export type FetchLike = (
+  input: string,
+  init: {
+    method: string;
+    headers: Record<string, string>;
+    body: string | undefined;
+    signal: AbortSignal;
+    redirect: 'manual';
+  },
+) => Promise<{
+  status: number;
+  headers: { get(name: string): string | null };
+  body: ReadableStream<Uint8Array> | null;
+}>;
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+/** Whether `url` may be called: https, or http on loopback, or anything when allowed. */
+export function isAllowedUrl(url: URL, allowInsecure: boolean): boolean {
+  if (url.protocol === 'https:') return true;
+  if (url.protocol !== 'http:') return false;
+  return allowInsecure || isLoopbackHost(url.hostname);
+}
+
+export function isLoopbackHost(hostname: string): boolean {
+  return (
+    LOOPBACK_HOSTS.has(hostname) ||
+    hostname.endsWith('.localhost') ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
+  );
+}
+
+/**
+ * The one way tokenguard talks to authorization servers: a pooled keep-alive undici `Agent`
+ * (an introspection per request through global `fetch` costs about 4× more), a deadline for the
+ * whole exchange, a cap on the body size, no redirects, and only https outside loopback.
+ */
+export class HttpClient {
+  readonly #agent: Agent | undefined;
+  readonly #fetch: FetchLike | undefined;
+  readonly #allowInsecure: boolean;
+
+  constructor(options: { fetch?: FetchLike | undefined; allowInsecureRequests: boolean }) {
+    this.#allowInsecure = options.allowInsecureRequests;
+    this.#fetch = options.fetch;
+    this.#agent = options.fetch
+      ? undefined
+      : new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 120_000, connections: 64 });
+  }
+
+  async send(url: string, req: UpstreamRequest): Promise<UpstreamResponse> {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new UpstreamError('insecure_url');
+    }
+    if (!isAllowedUrl(parsed, this.#allowInsecure)) throw new UpstreamError('insecure_url');
+
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), req.timeout);
+    timer.unref?.();
+    try {
+      return this.#fetch
+        ? await this.#viaFetch(this.#fetch, url, req, controller.signal)
+        : await this.#viaUndici(url, req, controller.signal);
+    } catch (error) {
+      if (error instanceof UpstreamError) throw error;
+      throw new UpstreamError(controller.signal.aborted ? 'timeout' : 'network');
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #viaUndici(url: string, req: UpstreamRequest, signal: AbortSignal) {
+    const res = await request(url, {
+      method: req.method,
+      headers: req.headers,
+      body: req.body,
+      dispatcher: this.#agent,
+      signal,
+      headersTimeout: req.timeout,
+      bodyTimeout: req.timeout,
+    });
+    const contentType = String(res.headers['content-type'] ?? '');
+    const declared = Number(res.headers['content-length']);
+    if (Number.isFinite(declared) && declared > req.maxResponseSize) {
+      res.body.destroy();
+      throw new UpstreamError('too_large');
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res.body) {
+      size += (chunk as Buffer).length;
+      if (size > req.maxResponseSize) {
+        res.body.destroy();
+        throw new UpstreamError('too_large');
+      }
+      chunks.push(chunk as Buffer);
+    }
+    return { status: res.statusCode, contentType, body: Buffer.concat(chunks, size) };
+  }
+
+  async #viaFetch(fetchImpl: FetchLike, url: string, req: UpstreamRequest, signal: AbortSignal) {
+    const res = await fetchImpl(url, {
+      method: req.method,
+      headers: req.headers ?? {},
+      body: req.body,
+      signal,
+      redirect: 'manual',
+    });
+    const contentType = res.headers.get('content-type') ?? '';
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    if (res.body) {
+      const reader = res.body.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        size += value.byteLength;
+        if (size > req.maxResponseSize) {
+          await reader.cancel().catch(() => {});
+          throw new UpstreamError('too_large');
+        }
+        chunks.push(value);
+      }
+    }
+    return { status: res.status, contentType, body: Buffer.concat(chunks, size) };
+  }
+
+  /** GETs a JSON document; anything but a 200 with a JSON object body is an `UpstreamError`. */
+  async getJson(
+    url: string,
+    options: { timeout: number; maxResponseSize: number },
+  ): Promise<Record<string, unknown>> {
+    const res = await this.send(url, {
+      method: 'GET',
+      headers: { accept: 'application/json' },
+      ...options,
+    });
+    if (res.status >= 300 && res.status < 400) throw new UpstreamError('redirect', res.status);
+    if (res.status !== 200) throw new UpstreamError('status', res.status);
+    return parseJsonBody(res.body);
+  }
+
+  async close(): Promise<void> {
+    await this.#agent?.close();
+  }
+}
+
+export function parseJsonBody(body: Buffer): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new UpstreamError('invalid_json');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new UpstreamError('invalid_json');
+  }
+  return value as Record<string, unknown>;
+}

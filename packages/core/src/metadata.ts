@@ -1,0 +1,77 @@
+import type { JwsAlgorithm } from './jwt/algorithms.js';
+
+const WELL_KNOWN = '/.well-known/oauth-protected-resource';
+
+/**
+ * The RFC 9728 metadata URL of a resource: the well-known segment goes between the origin and the
+ * resource's path (`https://api.example.com/v1` →
+ * `https://api.example.com/.well-known/oauth-protected-resource/v1`).
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc9728#section-3.1
+ */
+export function resourceMetadataUrl(resource: string): string {
+  const url = new URL(resource);
+  const path = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
+  return `${url.origin}${WELL_KNOWN}${path}`;
+}
+
+/** The path (relative to the origin) at which a resource's metadata is served. */
+export function resourceMetadataPath(resource: string): string {
+  return new URL(resourceMetadataUrl(resource)).pathname;
+}
+
+/** The RFC 9728 protected-resource metadata document. */
+export interface ProtectedResourceMetadata {
+  resource: string;
+  authorization_servers: string[];
+  bearer_methods_supported: string[];
+  scopes_supported?: string[];
+  resource_signing_alg_values_supported?: string[];
+  dpop_signing_alg_values_supported?: string[];
+  dpop_bound_access_tokens_required?: boolean;
+  tls_client_certificate_bound_access_tokens?: boolean;
+  resource_name?: string;
+  resource_documentation?: string;
+}
+
+/** Extra members of the metadata document that only the API author knows. */
+export interface ProtectedResourceMetadataOptions {
+  /** Scopes this API understands, advertised as `scopes_supported`. */
+  scopesSupported?: readonly string[];
+  /** A human-readable name (`resource_name`). */
+  resourceName?: string;
+  /** A URL of human-readable documentation (`resource_documentation`). */
+  resourceDocumentation?: string;
+}
+
+/** @internal Builds the document from a guard's configuration. */
+export function buildResourceMetadata(input: {
+  resource: string;
+  issuers: readonly string[];
+  locations: { header: boolean; query: boolean; body: boolean };
+  dpopAlgorithms: readonly JwsAlgorithm[] | undefined;
+  dpopRequired: boolean;
+  mtls: boolean;
+  extra: ProtectedResourceMetadataOptions;
+}): ProtectedResourceMetadata {
+  const methods: string[] = [];
+  if (input.locations.header) methods.push('header');
+  if (input.locations.body) methods.push('body');
+  if (input.locations.query) methods.push('query');
+  const doc: ProtectedResourceMetadata = {
+    resource: input.resource,
+    authorization_servers: [...input.issuers],
+    bearer_methods_supported: methods,
+  };
+  if (input.extra.scopesSupported) doc.scopes_supported = [...input.extra.scopesSupported];
+  if (input.dpopAlgorithms) {
+    doc.dpop_signing_alg_values_supported = [...input.dpopAlgorithms];
+    if (input.dpopRequired) doc.dpop_bound_access_tokens_required = true;
+  }
+  if (input.mtls) doc.tls_client_certificate_bound_access_tokens = true;
+  if (input.extra.resourceName !== undefined) doc.resource_name = input.extra.resourceName;
+  if (input.extra.resourceDocumentation !== undefined) {
+    doc.resource_documentation = input.extra.resourceDocumentation;
+  }
+  return doc;
+}

@@ -1,0 +1,44 @@
+import { InvalidRequestError } from './errors.js';
+
+/** What an adapter knows about where a request arrived, after its framework's proxy handling. */
+export interface RequestUrlParts {
+  /** `http` or `https` (with or without the trailing colon). */
+  protocol: string;
+  /** The host and optional port, as the framework resolved it (Host or X-Forwarded-Host). */
+  host: string | undefined;
+  /** The path and query as received (`req.originalUrl`, `request.url`). */
+  path: string;
+}
+
+// A registered name, an IPv4 address or a bracketed IPv6 address, and an optional port. No
+// userinfo, path, query, fragment or whitespace can pass, so a crafted Host cannot make the URL
+// (and the DPoP `htu` it is compared with) point anywhere else.
+const HOST =
+  /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/** Whether `host` is a syntactically valid `host[:port]`. */
+export function isValidHost(host: string): boolean {
+  return host.length <= 261 && HOST.test(host);
+}
+
+/**
+ * The public absolute URL of a request: from a configured `publicUrl` base (origin and path
+ * prefix) when there is one, else from the protocol and Host the framework resolved. An invalid
+ * Host is a 400 `invalid_request`.
+ */
+export function buildRequestUrl(parts: RequestUrlParts, publicUrl: URL | undefined): string {
+  const path = parts.path.startsWith('/') ? parts.path : `/${parts.path}`;
+  if (publicUrl !== undefined) {
+    const prefix = publicUrl.pathname === '/' ? '' : publicUrl.pathname.replace(/\/$/, '');
+    return `${publicUrl.origin}${prefix}${path}`;
+  }
+  const host = parts.host;
+  if (host === undefined || !isValidHost(host)) {
+    throw new InvalidRequestError('request.host_invalid', 'The Host header is invalid');
+  }
+  const protocol = parts.protocol.replace(/:$/, '').toLowerCase();
+  if (protocol !== 'http' && protocol !== 'https') {
+    throw new InvalidRequestError('request.protocol_invalid');
+  }
+  return `${protocol}://${host}${path}`;
+}

@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { createTokenGuard } from '../src/create-token-guard.js';
+import { optionsFromEnv } from '../src/env.js';
+import type { TokenGuardOptions } from '../src/options.js';
+
+const base = { issuer: 'https://auth.example.com/', audience: 'https://api.example.com' };
+
+describe('createTokenGuard: configuration errors name the option', () => {
+  it.each<[string, TokenGuardOptions, string]>([
+    ['missing issuer', { audience: 'a' }, 'tokenguard: "issuer" is required'],
+    ['missing audience', { issuer: base.issuer }, 'tokenguard: "audience" is required'],
+    [
+      'none algorithm',
+      { ...base, algorithms: ['none' as never] },
+      '"algorithms" must not contain "none"',
+    ],
+    [
+      'NoNe algorithm',
+      { ...base, algorithms: ['NoNe' as never] },
+      '"algorithms" must not contain "none"',
+    ],
+    [
+      'unknown algorithm',
+      { ...base, algorithms: ['RS1' as never] },
+      '"algorithms" contains an unsupported algorithm',
+    ],
+    [
+      'HS without secret',
+      { ...base, algorithms: ['HS256'] },
+      '"algorithms" contains HS256, which requires "secret"',
+    ],
+    ['short secret', { ...base, secret: 'short' }, '"secret" must be at least 32 bytes for HS256'],
+    ['http issuer', { ...base, issuer: 'http://auth.example.com/' }, '"issuer" must use https'],
+    [
+      'http jwksUri',
+      { ...base, jwksUri: 'http://auth.example.com/jwks' },
+      '"jwksUri" must use https',
+    ],
+    ['relative issuer', { ...base, issuer: '/auth' }, '"issuer" must be an absolute URL'],
+    [
+      'clock tolerance too large',
+      { ...base, clockTolerance: 301 },
+      '"clockTolerance" must be a finite number of seconds between 0 and 300',
+    ],
+    [
+      'clock tolerance infinite',
+      { ...base, clockTolerance: Number.POSITIVE_INFINITY },
+      '"clockTolerance"',
+    ],
+    [
+      'jwks timeout in milliseconds',
+      { ...base, jwks: { timeout: 5000 } },
+      '"jwks.timeout" must be a finite number of seconds between 0 and 60',
+    ],
+    [
+      'jwksUri with two issuers',
+      { ...base, issuer: [base.issuer, 'https://b.example.com/'], jwksUri: 'https://a/jwks' },
+      '"jwksUri" needs exactly one issuer',
+    ],
+    [
+      'bad issuers entry',
+      { audience: 'a', issuers: [{} as never] },
+      '"issuers[0].issuer" is required',
+    ],
+    [
+      'bad issuers jwksUri',
+      { audience: 'a', issuers: [{ issuer: base.issuer, jwksUri: 'http://x.example/jwks' }] },
+      '"issuers[0].jwksUri" must use https',
+    ],
+    [
+      'bad token location',
+      { ...base, tokenLocations: ['cookie' as never] },
+      '"tokenLocations" may only contain',
+    ],
+    ['bad scopes', { ...base, scopes: ['a b'] }, '"options.scopes"'],
+    ['bad claims', { ...base, claims: { tenant: 5 as never } }, '"claims.tenant"'],
+    ['bad realm', { ...base, realm: 'a\r\nb' }, '"realm" must be a string of printable ASCII'],
+    [
+      'resource with query',
+      { ...base, resource: 'https://api.example.com/?x=1' },
+      '"resource" must not have a query',
+    ],
+    ['unknown option', { ...base, audiance: 'x' } as never, 'unknown option "audiance"'],
+    ['bad profile', { ...base, accessTokenProfile: 'jwt' as never }, '"accessTokenProfile"'],
+    [
+      'bad store',
+      { ...base, store: {} as never },
+      '"store" must implement get, set and setIfAbsent',
+    ],
+  ])('%s', (_name, options, message) => {
+    expect(() => createTokenGuard(options)).toThrow(TypeError);
+    expect(() => createTokenGuard(options)).toThrow(message);
+  });
+
+  it('accepts plain http on loopback, and elsewhere only with allowInsecureRequests', () => {
+    expect(() => createTokenGuard({ ...base, issuer: 'http://127.0.0.1:4000' })).not.toThrow();
+    expect(() => createTokenGuard({ ...base, issuer: 'http://localhost:4000/' })).not.toThrow();
+    expect(() =>
+      createTokenGuard({ ...base, issuer: 'http://auth.internal/', allowInsecureRequests: true }),
+    ).not.toThrow();
+  });
+
+  it('accepts a secret long enough for HS256', () => {
+    expect(() => createTokenGuard({ ...base, secret: 'x'.repeat(32) })).not.toThrow();
+    expect(() =>
+      createTokenGuard({ ...base, secret: 'x'.repeat(32), algorithms: ['HS512'] }),
+    ).toThrow('at least 64 bytes for HS512');
+  });
+});
+
+describe('optionsFromEnv', () => {
+  it('reads TOKENGUARD_* variables', () => {
+    expect(
+      optionsFromEnv({
+        TOKENGUARD_ISSUER: 'https://a.example/, https://b.example/',
+        TOKENGUARD_AUDIENCE: 'https://api.example.com',
+        TOKENGUARD_JWKS_URI: 'https://a.example/jwks',
+        TOKENGUARD_ALGORITHMS: 'ES256,RS256',
+        TOKENGUARD_CLOCK_TOLERANCE: '10',
+        TOKENGUARD_REALM: 'api',
+      }),
+    ).toEqual({
+      issuer: ['https://a.example/', 'https://b.example/'],
+      audience: 'https://api.example.com',
+      jwksUri: 'https://a.example/jwks',
+      algorithms: ['ES256', 'RS256'],
+      clockTolerance: 10,
+      realm: 'api',
+    });
+  });
+
+  it('leaves unset variables out, so the guard names the missing option', () => {
+    expect(optionsFromEnv({})).toEqual({});
+    expect(() => createTokenGuard(optionsFromEnv({ TOKENGUARD_AUDIENCE: 'x' }))).toThrow(
+      '"issuer" is required',
+    );
+  });
+
+  it('rejects a malformed number, naming the variable', () => {
+    expect(() => optionsFromEnv({ TOKENGUARD_CLOCK_TOLERANCE: 'ten' })).toThrow(
+      'TOKENGUARD_CLOCK_TOLERANCE',
+    );
+  });
+});

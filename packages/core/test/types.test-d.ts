@@ -1,0 +1,73 @@
+import { describe, expectTypeOf, it } from 'vitest';
+import {
+  type AuthContext,
+  type AuthError,
+  type AuthRequirements,
+  createTokenGuard,
+  type TokenGuard,
+  type TokenGuardOptions,
+  type TokenRequest,
+} from '../src/index.js';
+
+declare const guard: TokenGuard;
+declare const request: TokenRequest;
+
+describe('public types', () => {
+  it('createTokenGuard takes TokenGuardOptions and returns a TokenGuard', () => {
+    expectTypeOf(createTokenGuard).parameter(0).toEqualTypeOf<TokenGuardOptions>();
+    expectTypeOf(createTokenGuard).returns.toEqualTypeOf<TokenGuard>();
+  });
+
+  it('authenticate resolves to an AuthContext, or maybe undefined when optional', () => {
+    expectTypeOf(guard.authenticate(request)).resolves.toEqualTypeOf<AuthContext>();
+    expectTypeOf(
+      guard.authenticate(request, { scopes: ['a'] }),
+    ).resolves.toEqualTypeOf<AuthContext>();
+    expectTypeOf(guard.authenticate(request, { optional: true })).resolves.toEqualTypeOf<
+      AuthContext | undefined
+    >();
+    const requirements: AuthRequirements = { optional: Math.random() > 0.5 };
+    expectTypeOf(guard.authenticate(request, requirements)).resolves.toEqualTypeOf<
+      AuthContext | undefined
+    >();
+  });
+
+  it('AuthContext is read-only and typed', () => {
+    expectTypeOf<AuthContext['scopes']>().toEqualTypeOf<ReadonlySet<string>>();
+    expectTypeOf<AuthContext['scheme']>().toEqualTypeOf<'Bearer' | 'DPoP'>();
+    expectTypeOf<AuthContext['claims']['sub']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<AuthContext['claims']['tenant']>().toEqualTypeOf<unknown>();
+    interface MyClaims {
+      sub: string;
+      tenant: 'acme' | 'globex';
+    }
+    expectTypeOf<AuthContext<MyClaims>['claims']['tenant']>().toEqualTypeOf<'acme' | 'globex'>();
+  });
+
+  it('rejects unknown algorithms and malformed options at compile time', () => {
+    // @ts-expect-error 'none' is not a JwsAlgorithm
+    createTokenGuard({ issuer: 'https://a', audience: 'b', algorithms: ['none'] });
+    // @ts-expect-error tokenLocations only knows header, query, body
+    createTokenGuard({ issuer: 'https://a', audience: 'b', tokenLocations: ['cookie'] });
+    createTokenGuard({
+      issuer: ['https://a', 'https://b'],
+      audience: ['x'],
+      claims: { tenant: { equals: 'acme' } },
+    });
+  });
+
+  it('AuthError carries status, code, headers', () => {
+    expectTypeOf<AuthError['status']>().toEqualTypeOf<number>();
+    expectTypeOf<AuthError['headers']>().toEqualTypeOf<Readonly<Record<string, string>>>();
+    expectTypeOf<AuthError['code']>().toEqualTypeOf<
+      | 'invalid_request'
+      | 'missing_token'
+      | 'invalid_token'
+      | 'insufficient_scope'
+      | 'insufficient_user_authentication'
+      | 'invalid_dpop_proof'
+      | 'use_dpop_nonce'
+      | 'temporarily_unavailable'
+    >();
+  });
+});
