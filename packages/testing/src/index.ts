@@ -1,4 +1,14 @@
 export { createAuthorizationServer } from './authorization-server.js';
+export {
+  CONFORMANCE_REALM,
+  CONFORMANCE_RESOURCE,
+  CONFORMANCE_ROUTES,
+  CONFORMANCE_SCOPES,
+  conformanceBody,
+  conformanceCases,
+  conformanceGuardOptions,
+  runConformanceCase,
+} from './conformance.js';
 export { FAULT_ENDPOINTS } from './faults.js';
 export { SIGNING_ALGORITHMS } from './keys.js';
 export { DEFAULT_CLIENT_ID, DEFAULT_SCOPE, DEFAULT_SUBJECT } from './mint.js';
@@ -14,6 +24,12 @@ export type {
   SigningKids,
 } from './authorization-server.js';
 export type { ClientRegistration, RegisteredClient, TokenFormat } from './clients.js';
+export type {
+  ConformanceCase,
+  ConformanceRequest,
+  ConformanceResponse,
+  ConformanceRoute,
+} from './conformance.js';
 export type { Fault, FaultEndpoint, FaultSwitches, RequestCounts } from './faults.js';
 export type { AddKeyOptions, PublishedKey, SigningAlgorithm } from './keys.js';
 export type { Claims, MintAccessTokenOptions, MintAlgorithm, TokenTiming } from './mint.js';

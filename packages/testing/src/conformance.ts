@@ -1,0 +1,468 @@
+import { request as httpRequest } from 'node:http';
+import type { AuthorizationServer } from './authorization-server.js';
+
+/**
+ * The conformance API: the routes every tokenguard adapter's test app serves, so one table of
+ * cases ({@link conformanceCases}) drives Express, Fastify and NestJS alike.
+ *
+ * Every handler answers `{ route, subject }` (`subject` is `auth.subject`, or `null` when the
+ * request is anonymous) with status 200, except `POST /orders`, which answers 201.
+ */
+export interface ConformanceRoute {
+  method: 'GET' | 'POST';
+  path: string;
+  /** `public`: no authentication; `token`: required; `optional`: anonymous allowed. */
+  protection: 'public' | 'token' | 'optional';
+  scopes?: readonly string[];
+  anyScopes?: readonly string[];
+  /** Route-level claim rules in tokenguard's `claims` format. */
+  claims?: Readonly<Record<string, { equals: string }>>;
+  /** The status of a successful answer. */
+  status: 200 | 201;
+}
+
+/** The routes of the conformance API. */
+export const CONFORMANCE_ROUTES: readonly ConformanceRoute[] = Object.freeze([
+  { method: 'GET', path: '/health', protection: 'public', status: 200 },
+  { method: 'GET', path: '/me', protection: 'token', status: 200 },
+  { method: 'GET', path: '/orders', protection: 'token', scopes: ['orders:read'], status: 200 },
+  { method: 'POST', path: '/orders', protection: 'token', scopes: ['orders:write'], status: 201 },
+  {
+    method: 'GET',
+    path: '/admin',
+    protection: 'token',
+    anyScopes: ['admin', 'orders:admin'],
+    status: 200,
+  },
+  {
+    method: 'GET',
+    path: '/tenant',
+    protection: 'token',
+    claims: { tenant: { equals: 'acme' } },
+    status: 200,
+  },
+  { method: 'GET', path: '/optional', protection: 'optional', status: 200 },
+]);
+
+/** The body every conformance handler answers with. */
+export function conformanceBody(
+  route: Pick<ConformanceRoute, 'method' | 'path'>,
+  auth: { subject?: string } | null | undefined,
+): { route: string; subject: string | null } {
+  return { route: `${route.method} ${route.path}`, subject: auth?.subject ?? null };
+}
+
+/** The resource identifier and realm the conformance guard is configured with. */
+export const CONFORMANCE_RESOURCE = 'https://api.example.com';
+export const CONFORMANCE_REALM = 'orders-api';
+
+/**
+ * Guard options for the conformance app (tokenguard's `TokenGuardOptions`). The JWKS cooldown
+ * and failure backoff are zero so that the outage case reaches the (faulty) JWKS every time.
+ */
+export function conformanceGuardOptions(as: AuthorizationServer): {
+  issuer: string;
+  audience: string;
+  realm: string;
+  resource: string;
+  jwks: { cooldown: number; failureBackoff: number; timeout: number };
+} {
+  return {
+    issuer: as.issuer,
+    audience: as.audience,
+    realm: CONFORMANCE_REALM,
+    resource: CONFORMANCE_RESOURCE,
+    jwks: { cooldown: 0, failureBackoff: 0, timeout: 2 },
+  };
+}
+
+/** A request of the table. Header values that are arrays are sent as repeated header lines. */
+export interface ConformanceRequest {
+  method: 'GET' | 'POST';
+  path: string;
+  headers: Record<string, string | string[]>;
+}
+
+/** What a client observed, normalised for comparison across frameworks. */
+export interface ConformanceResponse {
+  status: number;
+  /** Only the headers the case names, lower-case; `null` means "must be absent". */
+  headers: Record<string, string | null>;
+  /** Parsed JSON, or `undefined` for an empty body. */
+  body: unknown;
+}
+
+/** One row of the table. */
+export interface ConformanceCase {
+  name: string;
+  request(as: AuthorizationServer): Promise<ConformanceRequest>;
+  expected: ConformanceResponse;
+  /** Puts the authorization server in a state for this case (a fault); undone by `cleanup`. */
+  setup?(as: AuthorizationServer): void;
+  cleanup?(as: AuthorizationServer): void;
+}
+
+/** The `scopes_supported` the conformance app's metadata route advertises. */
+export const CONFORMANCE_SCOPES: readonly string[] = Object.freeze([
+  'orders:read',
+  'orders:write',
+  'orders:admin',
+  'admin',
+]);
+
+const METADATA = `${CONFORMANCE_RESOURCE}/.well-known/oauth-protected-resource`;
+const challenge = (params = '') =>
+  `Bearer realm="${CONFORMANCE_REALM}"${params}, resource_metadata="${METADATA}"`;
+const INVALID = ', error="invalid_token", error_description="The access token is invalid"';
+const invalidBody = { error: 'invalid_token', error_description: 'The access token is invalid' };
+const scopeError = (scope: string) => ({
+  status: 403,
+  headers: {
+    'www-authenticate': challenge(
+      `, error="insufficient_scope", error_description="The access token lacks the required scope", scope="${scope}"`,
+    ),
+  },
+  body: {
+    error: 'insufficient_scope',
+    error_description: 'The access token lacks the required scope',
+  },
+});
+const unauthorized: ConformanceResponse = {
+  status: 401,
+  headers: { 'www-authenticate': challenge(INVALID), 'content-type': 'application/json' },
+  body: invalidBody,
+};
+const ok = (method: 'GET' | 'POST', path: string, subject: string | null, status = 200) => ({
+  status,
+  headers: { 'www-authenticate': null },
+  body: { route: `${method} ${path}`, subject },
+});
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+const get = (
+  path: string,
+  headers: Record<string, string | string[]> = {},
+): ConformanceRequest => ({
+  method: 'GET',
+  path,
+  headers,
+});
+
+/**
+ * The shared table of adapter cases: requests and the exact status, headers and body every
+ * adapter must answer with. Run each through a conformance app (see {@link CONFORMANCE_ROUTES})
+ * with {@link runConformanceCase}.
+ *
+ * @example
+ * ```ts
+ * for (const testCase of conformanceCases()) {
+ *   it(testCase.name, async () => {
+ *     const { actual, expected } = await runConformanceCase(testCase, { baseUrl, as });
+ *     expect(actual).toEqual(expected);
+ *   });
+ * }
+ * ```
+ */
+export function conformanceCases(): ConformanceCase[] {
+  return [
+    {
+      name: 'public route without a token',
+      request: async () => get('/health'),
+      expected: ok('GET', '/health', null),
+    },
+    {
+      name: 'no credentials: 401 with a bare challenge and no body',
+      request: async () => get('/me'),
+      expected: { status: 401, headers: { 'www-authenticate': challenge() }, body: undefined },
+    },
+    {
+      name: 'another scheme (Basic) counts as no credentials',
+      request: async () => get('/me', { authorization: 'Basic dXNlcjpwYXNz' }),
+      expected: { status: 401, headers: { 'www-authenticate': challenge() }, body: undefined },
+    },
+    {
+      name: 'valid token',
+      request: async (as) => get('/me', bearer(await as.mintAccessToken())),
+      expected: ok('GET', '/me', 'user-123'),
+    },
+    {
+      name: 'valid token, scheme in lower case',
+      request: async (as) => get('/me', { authorization: `bearer ${await as.mintAccessToken()}` }),
+      expected: ok('GET', '/me', 'user-123'),
+    },
+    {
+      name: 'required scope present',
+      request: async (as) =>
+        get('/orders', bearer(await as.mintAccessToken({ scope: 'orders:read' }))),
+      expected: ok('GET', '/orders', 'user-123'),
+    },
+    {
+      name: 'required scope present on POST',
+      request: async (as) => ({
+        method: 'POST',
+        path: '/orders',
+        headers: bearer(await as.mintAccessToken({ scope: 'orders:read orders:write' })),
+      }),
+      expected: ok('POST', '/orders', 'user-123', 201),
+    },
+    {
+      name: 'required scope missing: 403 insufficient_scope',
+      request: async (as) => ({
+        method: 'POST',
+        path: '/orders',
+        headers: bearer(await as.mintAccessToken({ scope: 'orders:read' })),
+      }),
+      expected: scopeError('orders:write'),
+    },
+    {
+      name: 'one of anyScopes present',
+      request: async (as) =>
+        get('/admin', bearer(await as.mintAccessToken({ scope: 'orders:admin' }))),
+      expected: ok('GET', '/admin', 'user-123'),
+    },
+    {
+      name: 'none of anyScopes present: 403',
+      request: async (as) =>
+        get('/admin', bearer(await as.mintAccessToken({ scope: 'orders:read' }))),
+      expected: scopeError('admin orders:admin'),
+    },
+    {
+      name: 'route claim rule satisfied',
+      request: async (as) => get('/tenant', bearer(await as.mintAccessToken({ tenant: 'acme' }))),
+      expected: ok('GET', '/tenant', 'user-123'),
+    },
+    {
+      name: 'route claim rule failed: 403',
+      request: async (as) => get('/tenant', bearer(await as.mintAccessToken({ tenant: 'globex' }))),
+      expected: {
+        status: 403,
+        headers: {
+          'www-authenticate': challenge(
+            ', error="insufficient_scope", error_description="The access token is not authorized for this resource"',
+          ),
+        },
+        body: {
+          error: 'insufficient_scope',
+          error_description: 'The access token is not authorized for this resource',
+        },
+      },
+    },
+    {
+      name: 'expired token',
+      request: async (as) => get('/me', bearer(await as.mintAccessToken({}, { expiresIn: -120 }))),
+      expected: {
+        status: 401,
+        headers: {
+          'www-authenticate': challenge(
+            ', error="invalid_token", error_description="The access token expired"',
+          ),
+        },
+        body: { error: 'invalid_token', error_description: 'The access token expired' },
+      },
+    },
+    {
+      name: 'tampered token',
+      request: async (as) => {
+        const [h, p, s] = (await as.mintAccessToken()).split('.') as [string, string, string];
+        const claims = JSON.parse(Buffer.from(p, 'base64url').toString('utf8'));
+        claims.scope = 'orders:read orders:write admin';
+        return get(
+          '/me',
+          bearer(`${h}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${s}`),
+        );
+      },
+      expected: unauthorized,
+    },
+    {
+      name: 'token for another audience',
+      request: async (as) =>
+        get('/me', bearer(await as.mintAccessToken({ aud: 'https://other.example' }))),
+      expected: unauthorized,
+    },
+    {
+      name: 'token from an untrusted issuer',
+      request: async (as) =>
+        get('/me', bearer(await as.mintAccessToken({ iss: 'https://evil.example' }))),
+      expected: unauthorized,
+    },
+    {
+      name: 'unsigned token (alg none)',
+      request: async (as) => get('/me', bearer(await as.mintAccessToken({}, { alg: 'none' }))),
+      expected: unauthorized,
+    },
+    {
+      name: 'token longer than 8 KiB',
+      request: async () => get('/me', bearer('a'.repeat(8193))),
+      expected: unauthorized,
+    },
+    {
+      name: 'malformed Authorization header: 400 invalid_request',
+      request: async () => get('/me', { authorization: 'Bearer' }),
+      expected: {
+        status: 400,
+        headers: {
+          'www-authenticate': challenge(
+            ', error="invalid_request", error_description="The request is malformed"',
+          ),
+        },
+        body: { error: 'invalid_request', error_description: 'The request is malformed' },
+      },
+    },
+    {
+      name: 'two Authorization headers: 400 invalid_request',
+      request: async (as) => {
+        const token = await as.mintAccessToken();
+        return get('/me', { authorization: [`Bearer ${token}`, `Bearer ${token}`] });
+      },
+      expected: {
+        status: 400,
+        headers: {
+          'www-authenticate': challenge(
+            ', error="invalid_request", error_description="The request is malformed"',
+          ),
+        },
+        body: { error: 'invalid_request', error_description: 'The request is malformed' },
+      },
+    },
+    {
+      name: 'optional route without credentials: anonymous',
+      request: async () => get('/optional'),
+      expected: ok('GET', '/optional', null),
+    },
+    {
+      name: 'optional route with a valid token',
+      request: async (as) => get('/optional', bearer(await as.mintAccessToken())),
+      expected: ok('GET', '/optional', 'user-123'),
+    },
+    {
+      name: 'optional route with a bad token: still rejected',
+      request: async (as) =>
+        get('/optional', bearer(await as.mintAccessToken({}, { alg: 'none' }))),
+      expected: unauthorized,
+    },
+    {
+      name: 'cross-origin rejection exposes WWW-Authenticate',
+      request: async () => get('/me', { origin: 'https://app.example.com' }),
+      expected: {
+        status: 401,
+        headers: {
+          'www-authenticate': challenge(),
+          'access-control-expose-headers': 'WWW-Authenticate',
+        },
+        body: undefined,
+      },
+    },
+    {
+      name: 'JWKS down: 503 with Retry-After, never an accept',
+      setup: (as) => as.faults.set('jwks', { status: 500 }),
+      cleanup: (as) => as.faults.clear('jwks'),
+      request: async (as) =>
+        get(
+          '/me',
+          bearer(await as.mintAccessToken({}, { key: 'unpublished', kid: 'not-yet-published' })),
+        ),
+      expected: {
+        status: 503,
+        headers: { 'retry-after': '1', 'www-authenticate': null },
+        body: {
+          error: 'temporarily_unavailable',
+          error_description: 'The authorization service is temporarily unavailable',
+        },
+      },
+    },
+    {
+      name: 'protected resource metadata (RFC 9728)',
+      request: async () => get('/.well-known/oauth-protected-resource'),
+      expected: {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        body: {
+          resource: CONFORMANCE_RESOURCE,
+          authorization_servers: ['<issuer>'],
+          bearer_methods_supported: ['header'],
+          scopes_supported: [...CONFORMANCE_SCOPES],
+        },
+      },
+    },
+  ];
+}
+
+/**
+ * Sends a case's request to a running conformance app and returns what the client observed next
+ * to what the case expects, both normalised (`content-type` without parameters; only the headers
+ * the case names). Uses `node:http` so that repeated headers really are sent as separate lines.
+ */
+export async function runConformanceCase(
+  testCase: ConformanceCase,
+  context: { baseUrl: string; as: AuthorizationServer },
+): Promise<{ actual: ConformanceResponse; expected: ConformanceResponse }> {
+  const { as, baseUrl } = context;
+  const req = await testCase.request(as);
+  testCase.setup?.(as);
+  let raw: { status: number; headers: Record<string, string | string[] | undefined>; text: string };
+  try {
+    raw = await send(new URL(req.path, baseUrl), req);
+  } finally {
+    testCase.cleanup?.(as);
+  }
+  const headers: Record<string, string | null> = {};
+  for (const name of Object.keys(testCase.expected.headers)) {
+    const value = raw.headers[name];
+    const text = Array.isArray(value) ? value.join(', ') : value;
+    headers[name] =
+      text === undefined
+        ? null
+        : name === 'content-type'
+          ? (text.split(';')[0] as string).trim()
+          : text;
+  }
+  const expected = structuredClone(testCase.expected);
+  const body = expected.body as { authorization_servers?: string[] } | undefined;
+  if (body?.authorization_servers?.[0] === '<issuer>') body.authorization_servers = [as.issuer];
+  return {
+    actual: {
+      status: raw.status,
+      headers,
+      body: raw.text === '' ? undefined : parseJson(raw.text),
+    },
+    expected,
+  };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { unparsed: text.slice(0, 200) };
+  }
+}
+
+function send(
+  url: URL,
+  req: ConformanceRequest,
+): Promise<{
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}> {
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest(
+      url,
+      { method: req.method, headers: { connection: 'close', ...req.headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            text: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    outgoing.on('error', reject);
+    outgoing.end();
+  });
+}
