@@ -1,11 +1,11 @@
-import { defineProject, type UserProjectConfigExport } from 'vitest/config';
+import { defineProject, type UserWorkspaceConfig } from 'vitest/config';
 
 /**
  * The test settings every package shares. Integration tests start real HTTP
  * servers on loopback, so they get more time than a unit test, and type tests
  * (`*.test-d.ts`) run through the TypeScript checker.
  */
-export function packageTestConfig(name: string): UserProjectConfigExport {
+export function packageTestConfig(name: string): UserWorkspaceConfig {
   return defineProject({
     test: {
       name,

@@ -1,3 +1,13 @@
+import { fileURLToPath } from 'node:url';
+import { mergeConfig } from 'vitest/config';
 import { packageTestConfig } from '../../vitest.shared.js';
 
-export default packageTestConfig('core');
+// Core's tests use @tokenguard/testing from source, so that both can change together without
+// rebuilding testing's dist (which the adapters' test runs read) in between.
+export default mergeConfig(packageTestConfig('core'), {
+  resolve: {
+    alias: {
+      '@tokenguard/testing': fileURLToPath(new URL('../testing/src/index.ts', import.meta.url)),
+    },
+  },
+});

@@ -9,6 +9,7 @@ import { type ExtractedToken, type ExtractOptions, extractToken } from './bearer
 import { attachHeaders } from './challenge.js';
 import { authenticatedChannel, rejectedChannel, tokenHash, tokenId } from './diagnostics.js';
 import { AuthError, InvalidTokenError, MissingTokenError } from './errors.js';
+import { Introspector } from './introspection/introspect.js';
 import {
   checkTimes,
   isJweShaped,
@@ -105,6 +106,12 @@ export interface TokenGuard {
   protectedResourceMetadata(
     options?: ProtectedResourceMetadataOptions,
   ): { path: string; document: ProtectedResourceMetadata } | undefined;
+  /**
+   * Validates route requirements against this guard's configuration (e.g. `introspect: true`
+   * needs the `introspection` option) and prepares them, so a mistake is a `TypeError` when the
+   * route is declared, not on the request path. Adapters call it when they register a route.
+   */
+  checkRequirements(requirements: AuthRequirements): void;
   /** Fetches discovery metadata and key sets now; rejects if one cannot be fetched. */
   warmUp(): Promise<void>;
   /** Closes the upstream connection pool. */
@@ -135,6 +142,7 @@ class Guard implements TokenGuard {
   readonly #extract: ExtractOptions;
   readonly #cache: LRUCache<string, VerifiedToken> | undefined;
   readonly #compiled = new WeakMap<AuthRequirements, CompiledRequirements>();
+  readonly #introspector: Introspector | undefined;
 
   constructor(config: GuardConfig) {
     this.#config = config;
@@ -144,6 +152,10 @@ class Guard implements TokenGuard {
       dpop: false,
       maxTokenLength: config.maxTokenLength,
     };
+    this.#introspector =
+      config.introspection === undefined
+        ? undefined
+        : new Introspector(config.introspection, config, config.store);
     this.#cache =
       config.cache === false
         ? undefined
@@ -178,11 +190,22 @@ class Guard implements TokenGuard {
       const { token } = extracted;
       const now = this.#config.clock() / 1000;
       let verified = this.#cached(token, now);
+      // A route that demands a live introspection answer does not take a cached one.
+      if (verified?.format === 'opaque' && compiled.introspect) verified = undefined;
       const cached = verified !== undefined;
       if (verified === undefined) {
-        const result = this.#verify(token);
+        const result = this.#verify(token, compiled.introspect);
         verified = result instanceof Promise ? await result : result;
-        if (verified.format === 'jwt') this.#cache?.set(token, verified);
+        this.#cache?.set(token, verified);
+      }
+      const introspector = this.#introspector;
+      if (
+        verified.format === 'jwt' &&
+        introspector !== undefined &&
+        (compiled.introspect || introspector.mode === 'always')
+      ) {
+        // Revocation-sensitive: a locally valid JWT must also be active at the issuer.
+        await introspector.introspect(token, compiled.introspect);
       }
       authorize(compiled, verified.scopes, verified.claims, now);
       if (authenticatedChannel.hasSubscribers) {
@@ -222,9 +245,16 @@ class Guard implements TokenGuard {
     let compiled = this.#compiled.get(requirements);
     if (compiled === undefined) {
       compiled = compileRequirements(requirements, this.#config.requirements);
+      if (compiled.introspect && this.#introspector === undefined) {
+        throw new TypeError('tokenguard: "introspect: true" needs the "introspection" option');
+      }
       this.#compiled.set(requirements, compiled);
     }
     return compiled;
+  }
+
+  checkRequirements(requirements: AuthRequirements): void {
+    this.#compile(requirements);
   }
 
   /** A cached verification that is still valid now, or `undefined`. */
@@ -233,7 +263,10 @@ class Guard implements TokenGuard {
     if (cache === undefined) return undefined;
     const hit = cache.get(token);
     if (hit === undefined) return undefined;
-    if (hit.key !== undefined && !hit.key.active) {
+    if (
+      (hit.key !== undefined && !hit.key.active) ||
+      (hit.cacheUntil !== undefined && now * 1000 >= hit.cacheUntil)
+    ) {
       // Its key left the JWKS: verify again (and fail, unless the key is back).
       cache.delete(token);
       return undefined;
@@ -247,10 +280,11 @@ class Guard implements TokenGuard {
     return hit;
   }
 
-  #verify(token: string): VerifiedToken | Promise<VerifiedToken> {
+  #verify(token: string, fresh: boolean): VerifiedToken | Promise<VerifiedToken> {
     if (isJwsShaped(token)) return verifyAccessToken(token, this.#config);
-    if (isJweShaped(token)) throw new InvalidTokenError('jwt.jwe');
-    throw new InvalidTokenError('token.opaque_unsupported');
+    // Not a JWT: an opaque token (or an encrypted one) only the issuer can tell about.
+    if (this.#introspector !== undefined) return this.#introspector.introspect(token, fresh);
+    throw new InvalidTokenError(isJweShaped(token) ? 'jwt.jwe' : 'token.opaque_unsupported');
   }
 
   requestUrl(parts: RequestUrlParts): string {

@@ -5,6 +5,8 @@ import { type CompiledRequirements, compileRequirements } from './authorize/requ
 import { isScopeToken } from './authorize/scopes.js';
 import type { ChallengeConfig } from './challenge.js';
 import { MetadataSource } from './discovery/metadata-source.js';
+import type { ResolvedIntrospection } from './introspection/introspect.js';
+import { type IntrospectionOptions, resolveIntrospection } from './introspection/options.js';
 import {
   ALGORITHMS,
   ASYMMETRIC_ALGORITHMS,
@@ -16,7 +18,7 @@ import type { KeyHandle } from './jwt/import-jwk.js';
 import { KeySource, type KeySourceLimits } from './jwt/key-source.js';
 import { type FetchLike, HttpClient, isAllowedUrl } from './lib/http-client.js';
 import { resourceMetadataUrl } from './metadata.js';
-import type { Store } from './store.js';
+import { createMemoryStore, type Store } from './store.js';
 
 /** Where a client may put its access token (RFC 6750 §2). Only `header` is on by default. */
 export type TokenLocation = 'header' | 'query' | 'body';
@@ -96,6 +98,8 @@ export interface TokenGuardOptions {
   realm?: string;
   /** Where tokens may come from. Default `['header']`. */
   tokenLocations?: readonly TokenLocation[];
+  /** RFC 7662 introspection for opaque tokens (and, with `mode: 'always'`, for every token). */
+  introspection?: IntrospectionOptions;
   /** Shared state for replay detection and the introspection cache. Default: in memory. */
   store?: Store;
   /** The verified-token cache; `false` turns it off. */
@@ -142,7 +146,8 @@ export interface GuardConfig {
   readonly http: HttpClient;
   readonly allowInsecureRequests: boolean;
   readonly publicUrl: URL | undefined;
-  readonly store: Store | undefined;
+  readonly store: Store;
+  readonly introspection: ResolvedIntrospection | undefined;
 }
 
 // RFC 7518 §3.2: an HMAC key at least as long as the hash output.
@@ -478,6 +483,10 @@ export function resolveOptions(
     fail('"store" must implement get, set and setIfAbsent');
   }
 
+  const introspection = resolveIntrospection(options.introspection, issuers, (url, name) => {
+    checkUrl(url, name, allowInsecure);
+  });
+
   return {
     issuers,
     algorithms: allAlgorithms,
@@ -496,7 +505,8 @@ export function resolveOptions(
     http,
     allowInsecureRequests: allowInsecure,
     publicUrl,
-    store,
+    store: store ?? createMemoryStore({ clock }),
+    introspection,
   };
 }
 

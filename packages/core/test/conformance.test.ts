@@ -45,7 +45,7 @@ beforeAll(async () => {
           ? undefined
           : await guard.authenticate(
               {
-                method: req.method,
+                method: req.method ?? 'GET',
                 get url() {
                   return guard.requestUrl({
                     protocol: 'http',

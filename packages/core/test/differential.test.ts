@@ -20,7 +20,8 @@ const ALGS = [
   'EdDSA',
 ] as const;
 
-const keys = new Map<string, { privateKey: CryptoKey; jwk: JWK }>();
+type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+const keys = new Map<string, { privateKey: PrivateKey; jwk: JWK }>();
 let guard: TokenGuard;
 let jwks: ReturnType<typeof createLocalJWKSet>;
 

@@ -676,7 +676,7 @@ class LocalAuthorizationServer implements AuthorizationServer {
   }
 
   private metadata(): Reply {
-    const methods = ['client_secret_basic', 'client_secret_post'];
+    const methods = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
     return {
       status: 200,
       body: {
@@ -695,7 +695,7 @@ class LocalAuthorizationServer implements AuthorizationServer {
 
   private async tokenGrant(req: IncomingMessage): Promise<Reply> {
     const form = parseForm(req, await readBody(req));
-    const client = this.clients.authenticate(req, form);
+    const client = await this.clients.authenticate(req, form, [this.issuer, this.tokenEndpoint]);
     const grantType = form.get('grant_type');
     if (grantType === undefined || grantType === '') {
       throw new RequestError(400, 'invalid_request', 'grant_type is required');
@@ -737,13 +737,35 @@ class LocalAuthorizationServer implements AuthorizationServer {
 
   private async introspection(req: IncomingMessage): Promise<Reply> {
     const form = parseForm(req, await readBody(req));
-    this.clients.authenticate(req, form);
+    const client = await this.clients.authenticate(req, form, [
+      this.issuer,
+      this.introspectionEndpoint,
+    ]);
     const token = form.get('token');
     if (token === undefined) throw new RequestError(400, 'invalid_request', 'token is required');
+    const answer = await this.tokens.introspect(token, this.issuer, this.keys);
+    // RFC 9701: a signed answer when the client asks for one.
+    if ((req.headers.accept ?? '').includes('application/token-introspection+jwt')) {
+      const now = Math.floor(Date.now() / 1000);
+      const key = this.keys.signingKey(this.algorithm);
+      const jwt = await signJwt({
+        header: { alg: this.algorithm, kid: key?.kid, typ: 'token-introspection+jwt' },
+        payload: { iss: this.issuer, aud: client.clientId, iat: now, token_introspection: answer },
+        key: key?.privateKey,
+      });
+      return {
+        status: 200,
+        headers: {
+          'cache-control': 'no-store',
+          'content-type': 'application/token-introspection+jwt',
+        },
+        raw: jwt,
+      };
+    }
     return {
       status: 200,
       headers: { 'cache-control': 'no-store' },
-      body: await this.tokens.introspect(token, this.issuer, this.keys),
+      body: answer,
     };
   }
 }

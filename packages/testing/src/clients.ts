@@ -1,5 +1,12 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  createHash,
+  createPublicKey,
+  type KeyObject,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { type JWK, jwtVerify } from 'jose';
 import { decodeFormComponent, RequestError } from './http.js';
 
 /**
@@ -31,6 +38,11 @@ export interface ClientRegistration {
   tokenFormat?: TokenFormat;
   /** The `aud` of the tokens it is granted; default the server's audience. */
   audience?: string;
+  /**
+   * A public key (JWK) for `private_key_jwt` (RFC 7523): the client may then authenticate with
+   * a `client_assertion` signed by the matching private key.
+   */
+  publicKey?: JWK;
 }
 
 /**
@@ -47,6 +59,7 @@ export interface RegisteredClient {
   scopes: readonly string[];
   tokenFormat: TokenFormat;
   audience?: string;
+  publicKey?: JWK;
 }
 
 const CHALLENGE = { 'www-authenticate': 'Basic realm="tokenguard-testing", charset="UTF-8"' };
@@ -54,6 +67,8 @@ const CHALLENGE = { 'www-authenticate': 'Basic realm="tokenguard-testing", chars
 /** The clients the server knows, and RFC 6749 §2.3.1 client authentication. */
 export class ClientRegistry {
   private readonly clients = new Map<string, RegisteredClient>();
+  private readonly assertionKeys = new Map<string, KeyObject>();
+  private readonly seenAssertions = new Set<string>();
 
   /** Registers (or replaces) a client. */
   register(registration: ClientRegistration): RegisteredClient {
@@ -61,7 +76,14 @@ export class ClientRegistry {
     if (typeof registration !== 'object' || registration === null) {
       throw new TypeError(`${caller}: the argument must be an object`);
     }
-    const { clientId, clientSecret, scopes = [], tokenFormat = 'jwt', audience } = registration;
+    const {
+      clientId,
+      clientSecret,
+      scopes = [],
+      tokenFormat = 'jwt',
+      audience,
+      publicKey,
+    } = registration;
     if (typeof clientId !== 'string' || clientId === '') {
       throw new TypeError(`${caller}: "clientId" must be a non-empty string`);
     }
@@ -77,12 +99,25 @@ export class ClientRegistry {
     if (audience !== undefined && (typeof audience !== 'string' || audience === '')) {
       throw new TypeError(`${caller}: "audience" must be a non-empty string`);
     }
+    if (publicKey !== undefined) {
+      try {
+        this.assertionKeys.set(
+          clientId,
+          createPublicKey({ key: publicKey as never, format: 'jwk' }),
+        );
+      } catch {
+        throw new TypeError(`${caller}: "publicKey" must be a public JWK`);
+      }
+    } else {
+      this.assertionKeys.delete(clientId);
+    }
     const client: RegisteredClient = {
       clientId,
       clientSecret: clientSecret ?? randomBytes(32).toString('base64url'),
       scopes: [...scopes],
       tokenFormat,
       ...(audience === undefined ? {} : { audience }),
+      ...(publicKey === undefined ? {} : { publicKey }),
     };
     this.clients.set(clientId, client);
     return { ...client };
@@ -98,7 +133,15 @@ export class ClientRegistry {
    * form-urlencoded, then base64) or `client_secret_post`. Anything else is a 401
    * `invalid_client` with a `Basic` challenge; using both methods at once is `invalid_request`.
    */
-  authenticate(req: IncomingMessage, form: Map<string, string>): RegisteredClient {
+  async authenticate(
+    req: IncomingMessage,
+    form: Map<string, string>,
+    audiences: readonly string[],
+  ): Promise<RegisteredClient> {
+    const assertion = form.get('client_assertion');
+    if (assertion !== undefined || form.has('client_assertion_type')) {
+      return this.authenticateAssertion(req, form, assertion, audiences);
+    }
     const header = req.headers.authorization;
     const basic = header === undefined ? undefined : parseBasic(header);
     const postSecret = form.get('client_secret');
@@ -120,6 +163,57 @@ export class ClientRegistry {
     const client = this.clients.get(credentials.id);
     if (client === undefined || !sameSecret(client.clientSecret, credentials.secret)) {
       throw new RequestError(401, 'invalid_client', 'client authentication failed', CHALLENGE);
+    }
+    return client;
+  }
+
+  /**
+   * RFC 7523 `private_key_jwt`: a JWT signed by the client's registered key, `iss` and `sub` the
+   * client id, `aud` the issuer or the endpoint, a `jti` never seen before, not expired.
+   */
+  private async authenticateAssertion(
+    req: IncomingMessage,
+    form: Map<string, string>,
+    assertion: string | undefined,
+    audiences: readonly string[],
+  ): Promise<RegisteredClient> {
+    const failed = () =>
+      new RequestError(401, 'invalid_client', 'client authentication failed', CHALLENGE);
+    if (req.headers.authorization !== undefined || form.has('client_secret')) {
+      throw new RequestError(400, 'invalid_request', 'use one client authentication method');
+    }
+    if (
+      assertion === undefined ||
+      form.get('client_assertion_type') !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
+    ) {
+      throw failed();
+    }
+    let claimed: string | undefined;
+    try {
+      const payload = JSON.parse(
+        Buffer.from(assertion.split('.')[1] ?? '', 'base64url').toString(),
+      );
+      claimed = typeof payload.sub === 'string' ? payload.sub : undefined;
+    } catch {
+      throw failed();
+    }
+    const formId = form.get('client_id');
+    if (claimed === undefined || (formId !== undefined && formId !== claimed)) throw failed();
+    const client = this.clients.get(claimed);
+    const key = this.assertionKeys.get(claimed);
+    if (client === undefined || key === undefined) throw failed();
+    try {
+      const { payload } = await jwtVerify(assertion, key, {
+        issuer: claimed,
+        subject: claimed,
+        audience: [...audiences],
+        requiredClaims: ['exp', 'jti'],
+      });
+      const jti = `${claimed}:${payload.jti}`;
+      if (this.seenAssertions.has(jti)) throw new Error('replayed assertion');
+      this.seenAssertions.add(jti);
+    } catch {
+      throw failed();
     }
     return client;
   }

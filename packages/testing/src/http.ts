@@ -7,7 +7,10 @@ export const MAX_BODY_BYTES = 64 * 1024;
 export interface Reply {
   status: number;
   headers?: Record<string, string>;
-  body: Record<string, unknown>;
+  /** A JSON body, or */
+  body?: Record<string, unknown>;
+  /** a raw text body sent as is (its content type in `headers`). */
+  raw?: string;
 }
 
 /** Thrown by the request helpers; the router turns it into an OAuth error reply. */
@@ -109,7 +112,12 @@ export function decodeFormComponent(value: string): string {
 
 /** Writes a reply as JSON. Write errors (a client that went away) are ignored. */
 export function sendReply(res: ServerResponse, reply: Reply): void {
-  sendRaw(res, reply.status, 'application/json', JSON.stringify(reply.body), reply.headers);
+  if (reply.raw !== undefined) {
+    const { 'content-type': type = 'text/plain', ...rest } = reply.headers ?? {};
+    sendRaw(res, reply.status, type, reply.raw, rest);
+    return;
+  }
+  sendRaw(res, reply.status, 'application/json', JSON.stringify(reply.body ?? {}), reply.headers);
 }
 
 /** Writes a raw body with the given status and content type. */

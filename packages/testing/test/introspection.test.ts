@@ -223,3 +223,72 @@ describe('client authentication at the introspection endpoint', () => {
     });
   });
 });
+
+describe('private_key_jwt and RFC 9701 signed answers', () => {
+  it('authenticates a client with a signed assertion, once per jti', async () => {
+    const { generateKeyPair, exportJWK, SignJWT } = await import('jose');
+    const { privateKey, publicKey } = await generateKeyPair('ES256');
+    const server = await createAuthorizationServer();
+    try {
+      server.registerClient({ clientId: 'rs', publicKey: await exportJWK(publicKey) });
+      const token = await server.mintAccessToken();
+      const assertion = await new SignJWT({})
+        .setProtectedHeader({ alg: 'ES256' })
+        .setIssuer('rs')
+        .setSubject('rs')
+        .setAudience(server.issuer)
+        .setJti('once')
+        .setIssuedAt()
+        .setExpirationTime('1m')
+        .sign(privateKey);
+      const post = () =>
+        fetch(server.introspectionEndpoint, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            token,
+            client_id: 'rs',
+            client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+            client_assertion: assertion,
+          }),
+        });
+      const first = await post();
+      expect(first.status).toBe(200);
+      expect(((await first.json()) as { active: boolean }).active).toBe(true);
+      const replay = await post();
+      expect(replay.status).toBe(401);
+      expect(((await replay.json()) as { error: string }).error).toBe('invalid_client');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers with a signed token-introspection+jwt when asked', async () => {
+    const { createRemoteJWKSet, jwtVerify } = await import('jose');
+    const server = await createAuthorizationServer();
+    try {
+      const { clientId, clientSecret } = server.defaultClient;
+      const token = await server.mintAccessToken({ sub: 'alice' });
+      const res = await fetch(server.introspectionEndpoint, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          accept: 'application/token-introspection+jwt',
+          authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
+        },
+        body: new URLSearchParams({ token }),
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('application/token-introspection+jwt');
+      const { payload, protectedHeader } = await jwtVerify(
+        await res.text(),
+        createRemoteJWKSet(new URL(server.jwksUri)),
+        { issuer: server.issuer, audience: clientId, typ: 'token-introspection+jwt' },
+      );
+      expect(protectedHeader.typ).toBe('token-introspection+jwt');
+      expect(payload.token_introspection).toMatchObject({ active: true, sub: 'alice' });
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -28,10 +28,12 @@ export interface VerifiedToken {
   readonly confirmation: Readonly<{ jkt?: string; 'x5t#S256'?: string }> | undefined;
   /** The key that verified a JWT; a cached token is dropped when its key leaves the JWKS. */
   readonly key: KeyHandle | undefined;
+  /** Milliseconds: an introspection result is not used from the cache after this. */
+  readonly cacheUntil?: number;
 }
 
 /** A compact JWS split into parts, not yet trusted. */
-interface ParsedJws {
+export interface ParsedJws {
   header: JsonObject;
   payload: JsonObject;
   signingInput: Buffer;
@@ -52,7 +54,8 @@ export function isJweShaped(token: string): boolean {
   return JWE_SHAPE.test(token);
 }
 
-function parseJws(token: string): ParsedJws {
+/** Splits and decodes a JWS-shaped token strictly; throws `InvalidTokenError` when malformed. */
+export function parseJws(token: string): ParsedJws {
   const first = token.indexOf('.');
   const second = token.indexOf('.', first + 1);
   const headerPart = token.slice(0, first);
@@ -157,10 +160,13 @@ export function buildVerifiedToken(
   key: KeyHandle | undefined,
   config: GuardConfig,
   nowSeconds: number,
-  options: { requireExp: boolean },
+  options: { requireExp: boolean; requireAudience: boolean },
 ): VerifiedToken {
-  if (!audienceMatches(own(claims, 'aud'), issuer.audiences)) {
-    throw new InvalidTokenError(own(claims, 'aud') === undefined ? 'jwt.aud_missing' : 'jwt.aud');
+  const aud = own(claims, 'aud');
+  if (aud !== undefined || options.requireAudience) {
+    if (!audienceMatches(aud, issuer.audiences)) {
+      throw new InvalidTokenError(aud === undefined ? 'jwt.aud_missing' : 'jwt.aud');
+    }
   }
   const exp = numericDate(claims, 'exp', options.requireExp);
   const nbf = numericDate(claims, 'nbf', false);
@@ -258,39 +264,48 @@ export function verifyAccessToken(
     if (Object.hasOwn(payload, claim)) throw new InvalidTokenError('jwt.id_token');
   }
 
-  if (
-    issuer.secret !== undefined &&
-    (algorithm === 'HS256' || algorithm === 'HS384' || algorithm === 'HS512')
-  ) {
-    return finish(jws, algorithm, [issuer.secret], issuer, config);
+  const key = verifyJwsSignature(jws, algorithm, kid as string | undefined, issuer);
+  if (key instanceof Promise) return key.then((resolved) => finish(jws, resolved, issuer, config));
+  return finish(jws, key, issuer, config);
+}
+
+/**
+ * Verifies a parsed JWS's signature with one of the issuer's keys (its secret for HS, else its
+ * JWKS), synchronously when the keys are in memory. Resolves to the key that verified it.
+ */
+export function verifyJwsSignature(
+  jws: ParsedJws,
+  alg: JwsAlgorithm,
+  kid: string | undefined,
+  issuer: ResolvedIssuer,
+): KeyHandle | Promise<KeyHandle> {
+  if (issuer.secret !== undefined && (alg === 'HS256' || alg === 'HS384' || alg === 'HS512')) {
+    return checkSignature(jws, alg, [issuer.secret]);
   }
   if (issuer.keySource === undefined) throw new InvalidTokenError('jwt.alg');
-  const keys = issuer.keySource.resolve(kid as string | undefined, algorithm);
-  if (Array.isArray(keys)) return finish(jws, algorithm, keys, issuer, config);
-  return (keys as Promise<readonly KeyHandle[]>).then((resolved) =>
-    finish(jws, algorithm, resolved, issuer, config),
-  );
+  const keys = issuer.keySource.resolve(kid, alg);
+  if (keys instanceof Promise) return keys.then((resolved) => checkSignature(jws, alg, resolved));
+  return checkSignature(jws, alg, keys);
+}
+
+function checkSignature(jws: ParsedJws, alg: JwsAlgorithm, keys: readonly KeyHandle[]): KeyHandle {
+  // Without a kid several keys may fit; try a few, never an unbounded number.
+  for (let i = 0; i < keys.length && i < 4; i++) {
+    const key = keys[i] as KeyHandle;
+    if (verifySignature(alg, key.key, jws.signingInput, jws.signature)) return key;
+  }
+  throw new InvalidTokenError('jwt.signature');
 }
 
 function finish(
   jws: ParsedJws,
-  alg: JwsAlgorithm,
-  keys: readonly KeyHandle[],
+  key: KeyHandle,
   issuer: ResolvedIssuer,
   config: GuardConfig,
 ): VerifiedToken {
-  let verifiedBy: KeyHandle | undefined;
-  // Without a kid several keys may fit; try a few, never an unbounded number.
-  for (let i = 0; i < keys.length && i < 4; i++) {
-    const key = keys[i] as KeyHandle;
-    if (verifySignature(alg, key.key, jws.signingInput, jws.signature)) {
-      verifiedBy = key;
-      break;
-    }
-  }
-  if (verifiedBy === undefined) throw new InvalidTokenError('jwt.signature');
   const now = config.clock() / 1000;
-  return buildVerifiedToken('jwt', jws.payload, issuer, verifiedBy, config, now, {
+  return buildVerifiedToken('jwt', jws.payload, issuer, key, config, now, {
     requireExp: true,
+    requireAudience: true,
   });
 }

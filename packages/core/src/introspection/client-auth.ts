@@ -1,0 +1,74 @@
+import type { KeyObject } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+
+/** How tokenguard authenticates to the introspection endpoint (RFC 7662 §2.1). */
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
+
+/** A validated client authentication. Internal. */
+export interface ClientAuth {
+  method: ClientAuthMethod;
+  clientId: string;
+  clientSecret: string | undefined;
+  /** For private_key_jwt. */
+  signingKey: KeyObject | undefined;
+  signingAlg: string | undefined;
+  signingKid: string | undefined;
+  /** The `aud` of client assertions. */
+  assertionAudience: string | undefined;
+}
+
+/**
+ * RFC 6749 §2.3.1: the client id and secret are encoded with `application/x-www-form-urlencoded`
+ * before they are joined with ":" and base64-encoded. Servers that decode strictly reject a
+ * secret with `%`, `+` or `:` sent raw.
+ */
+export function formEncode(value: string): string {
+  return new URLSearchParams([['', value]]).toString().slice(1);
+}
+
+/**
+ * Adds the client authentication to an introspection request: an `Authorization: Basic` header,
+ * the id and secret in the form, or an RFC 7523 client assertion (signed with `jose`, fresh
+ * `jti`, 60-second lifetime).
+ */
+export async function authenticateClient(
+  auth: ClientAuth,
+  form: URLSearchParams,
+  headers: Record<string, string>,
+  endpoint: string,
+  nowSeconds: number,
+): Promise<void> {
+  switch (auth.method) {
+    case 'client_secret_basic': {
+      const credentials = `${formEncode(auth.clientId)}:${formEncode(auth.clientSecret ?? '')}`;
+      headers.authorization = `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`;
+      return;
+    }
+    case 'client_secret_post':
+      form.set('client_id', auth.clientId);
+      form.set('client_secret', auth.clientSecret ?? '');
+      return;
+    case 'private_key_jwt': {
+      const header: { alg: string; kid?: string; typ: string } = {
+        alg: auth.signingAlg as string,
+        typ: 'JWT',
+      };
+      if (auth.signingKid !== undefined) header.kid = auth.signingKid;
+      const now = Math.floor(nowSeconds);
+      const assertion = await new SignJWT({})
+        .setProtectedHeader(header)
+        .setIssuer(auth.clientId)
+        .setSubject(auth.clientId)
+        .setAudience(auth.assertionAudience ?? endpoint)
+        .setJti(randomUUID())
+        .setIssuedAt(now)
+        .setExpirationTime(now + 60)
+        .sign(auth.signingKey as KeyObject);
+      form.set('client_id', auth.clientId);
+      form.set('client_assertion_type', 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
+      form.set('client_assertion', assertion);
+      return;
+    }
+  }
+}
