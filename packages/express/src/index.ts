@@ -1,1 +1,9 @@
-export {};
+export { authErrorHandler } from './error-handler.js';
+export { protectedResourceMetadata } from './metadata.js';
+export { requireAnyScope, requireClaims, requireScopes } from './require-scopes.js';
+export { optionalToken, requireToken } from './require-token.js';
+
+// Types. Values come first, then types; this comment keeps Biome's import sorting from
+// interleaving the two groups.
+
+export type { AuthClaims, GuardOptions, RouteRequirements } from './types.js';

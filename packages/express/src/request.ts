@@ -1,0 +1,59 @@
+import type { TokenGuard, TokenRequest } from '@tokenguard/core';
+import type { Request } from 'express';
+
+type TrustFunction = (address: string | undefined, hop: number) => boolean;
+
+/**
+ * The Host (with its port) the client addressed, as Express's `trust proxy` setting resolves it:
+ * `X-Forwarded-Host` only when the connecting proxy is trusted, else the `Host` header.
+ *
+ * Express 5's `req.host` is exactly that. Express 4's `req.host` is deprecated and returns
+ * `req.hostname`, which drops the port, and a URL without its port would not match the DPoP
+ * `htu` a client signed for `http://localhost:3000/…`. So on Express 4 the same resolution is
+ * done here with the app's compiled trust function, the one `req.hostname` and `req.protocol`
+ * use. The result is not trusted either way: core validates it (400 on a bad Host).
+ */
+export function requestHost(req: Request): string | undefined {
+  if (!isExpress4(req)) return req.host;
+  const trust = req.app?.get('trust proxy fn') as TrustFunction | undefined;
+  let host = req.get('X-Forwarded-Host');
+  if (host === undefined || host === '' || trust?.(req.socket.remoteAddress, 0) !== true) {
+    host = req.get('Host');
+  } else if (host.includes(',')) {
+    // Like Express: X-Forwarded-Host normally has one value; a list starts with the client's.
+    host = host.slice(0, host.indexOf(',')).trimEnd();
+  }
+  return host === '' ? undefined : host;
+}
+
+// Express 4 still has `req.param()`, which Express 5 removed; reading the deprecated `req.host`
+// to tell them apart would print a deprecation warning.
+function isExpress4(req: Request): boolean {
+  return typeof (req as unknown as { param?: unknown }).param === 'function';
+}
+
+/**
+ * Maps an Express request to core's `TokenRequest`. The public URL is a lazy getter (core reads it
+ * only for query tokens and DPoP `htu`), built by `guard.requestUrl()` from the trust-proxy aware
+ * `req.protocol` and Host, or from the guard's `publicUrl`. `req.body` is read when core needs it
+ * (`tokenLocations: ['body']`, after a body parser such as `express.urlencoded()`).
+ */
+export function toTokenRequest(guard: TokenGuard, req: Request): TokenRequest {
+  let url: string | undefined;
+  return {
+    method: req.method,
+    get url() {
+      url ??= guard.requestUrl({
+        protocol: req.protocol,
+        host: requestHost(req),
+        path: req.originalUrl,
+      });
+      return url;
+    },
+    headers: req.headers,
+    rawHeaders: req.rawHeaders,
+    get body() {
+      return req.body as unknown;
+    },
+  };
+}

@@ -1,0 +1,111 @@
+import {
+  type AuthRequirements,
+  buildChallenge,
+  type ClaimRules,
+  MissingTokenError,
+  validateRequirements,
+} from '@tokenguard/core';
+import type { RequestHandler } from 'express';
+import { recalledRequest } from './lib/request-state.js';
+
+let warned = false;
+
+// No requireToken()/optionalToken() ran before: the request is not authenticated (401), and there
+// is no guard whose realm or resource the challenge could name, so it is a bare Bearer challenge.
+function notAuthenticated(name: string): MissingTokenError {
+  if (!warned) {
+    warned = true;
+    process.emitWarning(
+      `${name}() ran before requireToken() or optionalToken(); the request is answered 401`,
+      { code: 'TOKENGUARD_NOT_AUTHENTICATED' },
+    );
+  }
+  const error = new MissingTokenError('express.not_authenticated');
+  error.headers = {
+    'WWW-Authenticate': buildChallenge(
+      error,
+      { realm: undefined, resourceMetadata: undefined, dpopAlgs: undefined, dpopRequired: false },
+      undefined,
+    ),
+  };
+  return error;
+}
+
+/**
+ * Checks requirements on a request that `requireToken()` or `optionalToken()` already saw. The
+ * decision is core's: the request is authenticated again with the same guard and these
+ * requirements, which for a token just verified is a lookup in core's verified-token cache.
+ */
+function authorizeWith(name: string, requirements: Readonly<AuthRequirements>): RequestHandler {
+  validateRequirements(requirements, name);
+  return (req, _res, next) => {
+    const state = recalledRequest(req);
+    if (state === undefined) {
+      next(notAuthenticated(name));
+      return;
+    }
+    state.guard.authenticate(state.request, requirements).then(() => next(), next);
+  };
+}
+
+function scopeList(name: string, scopes: readonly string[]): readonly string[] {
+  if (scopes.length === 0) throw new TypeError(`tokenguard: ${name}() needs at least one scope`);
+  return Object.freeze([...scopes]);
+}
+
+/**
+ * Requires every one of these scopes, after `requireToken()` (for example a global
+ * `app.use(requireToken())`). A missing scope is a 403 `insufficient_scope` naming the required
+ * scopes; a request that no `requireToken()` authenticated (or an anonymous one after
+ * `optionalToken()`) is a 401. Scopes are validated at construction (`TypeError`).
+ *
+ * @example
+ * ```ts
+ * app.use(requireToken());
+ * app.post('/orders', requireScopes('orders:write'), createOrder);
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+ */
+export function requireScopes(...scopes: string[]): RequestHandler {
+  return authorizeWith(
+    'requireScopes',
+    Object.freeze({ scopes: scopeList('requireScopes', scopes) }),
+  );
+}
+
+/**
+ * Requires at least one of these scopes, after `requireToken()`. None of them → 403
+ * `insufficient_scope` with all of them in the challenge's `scope`.
+ *
+ * @example
+ * ```ts
+ * app.use(requireToken());
+ * app.delete('/orders/:id', requireAnyScope('admin', 'orders:admin'), deleteOrder);
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+ */
+export function requireAnyScope(...scopes: string[]): RequestHandler {
+  return authorizeWith(
+    'requireAnyScope',
+    Object.freeze({ anyScopes: scopeList('requireAnyScope', scopes) }),
+  );
+}
+
+/**
+ * Requires claim rules (core's format: `equals`, `oneOf`, `includes`, `exists`, or a predicate)
+ * after `requireToken()`. A failing rule is authorization, not validity: 403
+ * `insufficient_scope`. Rules are validated at construction (`TypeError` naming the claim).
+ *
+ * @example
+ * ```ts
+ * app.use(requireToken());
+ * app.get('/tenants/acme', requireClaims({ tenant: { equals: 'acme' } }), showTenant);
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+ */
+export function requireClaims(rules: ClaimRules): RequestHandler {
+  if (typeof rules !== 'object' || rules === null || Object.keys(rules).length === 0) {
+    throw new TypeError('tokenguard: requireClaims() needs an object with at least one claim rule');
+  }
+  return authorizeWith('requireClaims', Object.freeze({ claims: rules }));
+}

@@ -1,0 +1,99 @@
+import type { AuthContext, AuthRequirements, TokenGuard } from '@tokenguard/core';
+import type { RequestHandler } from 'express';
+import { setHeaders } from './lib/headers.js';
+import { rememberRequest } from './lib/request-state.js';
+import { resolveGuard } from './lib/resolve-guard.js';
+import { toTokenRequest } from './request.js';
+import type { AuthClaims, GuardOptions, RouteRequirements } from './types.js';
+
+function authenticateWith(
+  guard: TokenGuard,
+  requirements: Readonly<AuthRequirements> | undefined,
+): RequestHandler {
+  return (req, res, next) => {
+    const request = toTokenRequest(guard, req);
+    rememberRequest(req, { guard, request });
+    // The same requirements object on every request: core compiles it once.
+    const authenticated =
+      requirements === undefined
+        ? guard.authenticate(request)
+        : guard.authenticate(request, requirements);
+    authenticated
+      .then((auth) => {
+        // The claims type is the one the application declared (AuthClaims); core verified the
+        // token, not the shape of its custom claims.
+        req.auth = auth as AuthContext<AuthClaims> | undefined;
+        if (auth?.responseHeaders !== undefined) setHeaders(res, auth.responseHeaders);
+      })
+      // Express 4 ignores a returned promise: errors must reach next() explicitly.
+      .then(() => next(), next);
+  };
+}
+
+/**
+ * Authenticates the request with a tokenguard guard and sets `req.auth`; a rejected request goes
+ * to `next(err)` as core's `AuthError` (with `status`, `code` and the `WWW-Authenticate` header),
+ * so Express's default error handler already answers with the right status and challenge, and
+ * `authErrorHandler()` adds the RFC 6750 JSON body.
+ *
+ * - `requireToken()`: the guard from `TOKENGUARD_*` (core's `optionsFromEnv()`), created once and
+ *   shared by every middleware given no guard.
+ * - `requireToken({ issuer, audience, … })`: a new guard from these options (an object that names
+ *   `issuer` or `issuers`).
+ * - `requireToken({ scopes: ['orders:read'] })`: an object without an issuer is route
+ *   requirements, checked with the environment's guard.
+ * - `requireToken(guard, requirements?)`: an existing guard, so several middlewares share one key
+ *   cache.
+ *
+ * Configuration mistakes throw a `TypeError` naming the option, here, at startup. It does NOT
+ * check anything the application knows better (that the user still exists, owns the order…).
+ *
+ * @example
+ * ```ts
+ * import express from 'express';
+ * import { authErrorHandler, requireToken } from '@tokenguard/express';
+ *
+ * const app = express();
+ * app.use(requireToken()); // TOKENGUARD_ISSUER, TOKENGUARD_AUDIENCE
+ * app.get('/orders', requireToken({ scopes: ['orders:read'] }), (req, res) => {
+ *   res.json({ user: req.auth?.subject });
+ * });
+ * app.use(authErrorHandler());
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
+ */
+export function requireToken(options?: GuardOptions): RequestHandler;
+export function requireToken(requirements: RouteRequirements): RequestHandler;
+export function requireToken(guard: TokenGuard, requirements?: RouteRequirements): RequestHandler;
+export function requireToken(
+  first?: TokenGuard | GuardOptions | RouteRequirements,
+  second?: RouteRequirements,
+): RequestHandler {
+  const { guard, requirements } = resolveGuard('requireToken', first, second);
+  return authenticateWith(guard, requirements);
+}
+
+/**
+ * Like {@link requireToken}, but a request without credentials goes through as anonymous
+ * (`req.auth` is `undefined`). Credentials that are there must still be valid: a bad, expired or
+ * malformed token is rejected exactly as by `requireToken()`. Requirements apply only to
+ * authenticated requests. Takes the same arguments as `requireToken()`.
+ *
+ * @example
+ * ```ts
+ * app.get('/products', optionalToken(guard), (req, res) => {
+ *   res.json(req.auth ? personalisedProducts(req.auth.subject) : publicProducts());
+ * });
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+ */
+export function optionalToken(options?: GuardOptions): RequestHandler;
+export function optionalToken(requirements: RouteRequirements): RequestHandler;
+export function optionalToken(guard: TokenGuard, requirements?: RouteRequirements): RequestHandler;
+export function optionalToken(
+  first?: TokenGuard | GuardOptions | RouteRequirements,
+  second?: RouteRequirements,
+): RequestHandler {
+  const { guard, requirements } = resolveGuard('optionalToken', first, second);
+  return authenticateWith(guard, Object.freeze({ ...requirements, optional: true }));
+}
