@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import {
   type AuthRequirements,
@@ -7,8 +8,23 @@ import {
 } from './authorize/requirements.js';
 import { type ExtractedToken, type ExtractOptions, extractToken } from './bearer/extract-token.js';
 import { attachHeaders } from './challenge.js';
-import { authenticatedChannel, rejectedChannel, tokenHash, tokenId } from './diagnostics.js';
-import { AuthError, InvalidTokenError, MissingTokenError } from './errors.js';
+import {
+  authenticatedChannel,
+  rejectedChannel,
+  storeChannel,
+  tokenHash,
+  tokenId,
+} from './diagnostics.js';
+import { type CheckedProof, ProofVerifier, readProofHeader } from './dpop/verify-proof.js';
+import {
+  AuthError,
+  InvalidDpopProofError,
+  InvalidRequestError,
+  InvalidTokenError,
+  MissingTokenError,
+  ServiceUnavailableError,
+  UseDpopNonceError,
+} from './errors.js';
 import { Introspector } from './introspection/introspect.js';
 import {
   checkTimes,
@@ -23,6 +39,7 @@ import {
   type ProtectedResourceMetadataOptions,
   resourceMetadataPath,
 } from './metadata.js';
+import { checkCertificateBinding } from './mtls/certificate-binding.js';
 import { type GuardConfig, resolveOptions, type TokenGuardOptions } from './options.js';
 import { buildRequestUrl, type RequestUrlParts } from './public-url.js';
 import type { TokenRequest } from './request.js';
@@ -143,15 +160,17 @@ class Guard implements TokenGuard {
   readonly #cache: LRUCache<string, VerifiedToken> | undefined;
   readonly #compiled = new WeakMap<AuthRequirements, CompiledRequirements>();
   readonly #introspector: Introspector | undefined;
+  readonly #dpop: ProofVerifier | undefined;
 
   constructor(config: GuardConfig) {
     this.#config = config;
     this.issuers = Object.freeze([...config.issuers.keys()]);
     this.#extract = {
       locations: config.locations,
-      dpop: false,
+      dpop: config.dpop !== undefined,
       maxTokenLength: config.maxTokenLength,
     };
+    this.#dpop = config.dpop === undefined ? undefined : new ProofVerifier(config.dpop);
     this.#introspector =
       config.introspection === undefined
         ? undefined
@@ -181,14 +200,27 @@ class Guard implements TokenGuard {
     const compiled =
       requirements === undefined ? this.#config.requirements : this.#compile(requirements);
     let extracted: ExtractedToken | undefined;
+    const dpop = this.#dpop;
     try {
       extracted = extractToken(request, this.#extract);
+      const proofHeader = dpop && readProofHeader(request.headers, request.rawHeaders);
       if (extracted === undefined) {
+        // A proof with no token to go with it is a confused client, not an anonymous one.
+        if (proofHeader !== undefined) throw new InvalidRequestError('dpop.proof_without_token');
         if (compiled.optional) return undefined;
         throw new MissingTokenError();
       }
+      if (dpop !== undefined) {
+        if (extracted.scheme === 'Bearer') {
+          if (proofHeader !== undefined) throw new InvalidRequestError('dpop.proof_with_bearer');
+          if (this.#config.dpop?.mode === 'required') throw new InvalidTokenError('dpop.required');
+        } else if (proofHeader === undefined) {
+          throw new InvalidDpopProofError('dpop.proof_missing');
+        }
+      }
       const { token } = extracted;
-      const now = this.#config.clock() / 1000;
+      const nowMs = this.#config.clock();
+      const now = nowMs / 1000;
       let verified = this.#cached(token, now);
       // A route that demands a live introspection answer does not take a cached one.
       if (verified?.format === 'opaque' && compiled.introspect) verified = undefined;
@@ -207,6 +239,23 @@ class Guard implements TokenGuard {
         // Revocation-sensitive: a locally valid JWT must also be active at the issuer.
         await introspector.introspect(token, compiled.introspect);
       }
+
+      // Sender constraints. A bound token is never accepted as a bearer token, whatever the
+      // configuration (RFC 9449 §7.2, RFC 8705 §3).
+      const jkt = verified.confirmation?.jkt;
+      let proof: CheckedProof | undefined;
+      if (extracted.scheme === 'DPoP' && dpop !== undefined && proofHeader !== undefined) {
+        if (jkt === undefined) throw new InvalidTokenError('dpop.token_not_bound');
+        proof = dpop.check(proofHeader, request, token, nowMs);
+        if (proof.jkt !== jkt) {
+          throw new InvalidTokenError('dpop.key_binding', 'Invalid DPoP key binding');
+        }
+        await this.#rememberProof(verified.issuer, proof);
+      } else if (jkt !== undefined) {
+        throw new InvalidTokenError('dpop.bound_token_as_bearer');
+      }
+      checkCertificateBinding(verified.confirmation?.['x5t#S256'], request, this.#config.mtls);
+
       authorize(compiled, verified.scopes, verified.claims, now);
       if (authenticatedChannel.hasSubscribers) {
         authenticatedChannel.publish({
@@ -219,14 +268,22 @@ class Guard implements TokenGuard {
           cached,
         });
       }
-      return toContext(token, extracted, verified);
+      const freshNonce = proof?.nonceStale ? dpop?.nonce?.issue(nowMs) : undefined;
+      return toContext(
+        token,
+        extracted,
+        verified,
+        freshNonce,
+        request.headers.origin !== undefined,
+      );
     } catch (error) {
       if (!(error instanceof AuthError)) throw error;
       attachHeaders(error, this.#config.challenge, {
         scheme: extracted?.scheme,
         fromQuery: extracted?.location === 'query',
         crossOrigin: request.headers.origin !== undefined,
-        dpopNonce: undefined,
+        dpopNonce:
+          error instanceof UseDpopNonceError ? dpop?.nonce?.issue(this.#config.clock()) : undefined,
       });
       if (rejectedChannel.hasSubscribers) {
         rejectedChannel.publish({
@@ -239,6 +296,34 @@ class Guard implements TokenGuard {
       }
       throw error;
     }
+  }
+
+  /**
+   * Remembers a proof's `jti` (per issuer and proof key) for as long as the proof could be
+   * accepted; a second use is a replay. A store that fails answers 503: replay protection is
+   * not optional.
+   */
+  async #rememberProof(issuer: string, proof: CheckedProof): Promise<void> {
+    const settings = this.#config.dpop!;
+    const key = `dpop:${createHash('sha256').update(`${issuer}\0${proof.jkt}\0${proof.jti}`).digest('base64url')}`;
+    let fresh: boolean;
+    try {
+      fresh = await this.#config.replayStore.setIfAbsent(
+        key,
+        '1',
+        settings.iatWindow + settings.iatLeeway,
+      );
+    } catch {
+      if (storeChannel.hasSubscribers) {
+        storeChannel.publish({
+          operation: 'setIfAbsent',
+          event: 'failure',
+          detail: 'dpop replay check',
+        });
+      }
+      throw new ServiceUnavailableError('dpop.replay_store_unavailable', 1);
+    }
+    if (!fresh) throw new InvalidDpopProofError('dpop.replay');
   }
 
   #compile(requirements: AuthRequirements): CompiledRequirements {
@@ -302,9 +387,10 @@ class Guard implements TokenGuard {
         resource,
         issuers: this.issuers,
         locations: this.#config.locations,
-        dpopAlgorithms: undefined,
-        dpopRequired: false,
-        mtls: false,
+        dpopAlgorithms:
+          this.#config.dpop === undefined ? undefined : [...this.#config.dpop.algorithms],
+        dpopRequired: this.#config.dpop?.mode === 'required',
+        mtls: this.#config.mtls !== undefined,
         extra: options,
       }),
     };
@@ -321,7 +407,13 @@ class Guard implements TokenGuard {
   }
 }
 
-function toContext(token: string, extracted: ExtractedToken, verified: VerifiedToken): AuthContext {
+function toContext(
+  token: string,
+  extracted: ExtractedToken,
+  verified: VerifiedToken,
+  dpopNonce: string | undefined,
+  crossOrigin: boolean,
+): AuthContext {
   const context: {
     -readonly [K in keyof AuthContext]: AuthContext[K];
   } = {
@@ -337,7 +429,15 @@ function toContext(token: string, extracted: ExtractedToken, verified: VerifiedT
   if (verified.clientId !== undefined) context.clientId = verified.clientId;
   if (verified.exp !== undefined) context.expiresAt = new Date(verified.exp * 1000);
   if (verified.confirmation !== undefined) context.confirmation = verified.confirmation;
-  if (extracted.location === 'query') context.responseHeaders = { 'Cache-Control': 'private' };
+  if (extracted.location === 'query' || dpopNonce !== undefined) {
+    const headers: Record<string, string> = {};
+    if (extracted.location === 'query') headers['Cache-Control'] = 'private';
+    if (dpopNonce !== undefined) {
+      headers['DPoP-Nonce'] = dpopNonce;
+      if (crossOrigin) headers['Access-Control-Expose-Headers'] = 'DPoP-Nonce';
+    }
+    context.responseHeaders = headers;
+  }
   return context;
 }
 

@@ -5,6 +5,8 @@ import { type CompiledRequirements, compileRequirements } from './authorize/requ
 import { isScopeToken } from './authorize/scopes.js';
 import type { ChallengeConfig } from './challenge.js';
 import { MetadataSource } from './discovery/metadata-source.js';
+import { type DpopOptions, resolveDpop } from './dpop/options.js';
+import type { ResolvedDpop } from './dpop/verify-proof.js';
 import type { ResolvedIntrospection } from './introspection/introspect.js';
 import { type IntrospectionOptions, resolveIntrospection } from './introspection/options.js';
 import {
@@ -18,6 +20,7 @@ import type { KeyHandle } from './jwt/import-jwk.js';
 import { KeySource, type KeySourceLimits } from './jwt/key-source.js';
 import { type FetchLike, HttpClient, isAllowedUrl } from './lib/http-client.js';
 import { resourceMetadataUrl } from './metadata.js';
+import { type MtlsOptions, type ResolvedMtls, resolveMtls } from './mtls/certificate-binding.js';
 import { createMemoryStore, type Store } from './store.js';
 
 /** Where a client may put its access token (RFC 6750 §2). Only `header` is on by default. */
@@ -100,6 +103,10 @@ export interface TokenGuardOptions {
   tokenLocations?: readonly TokenLocation[];
   /** RFC 7662 introspection for opaque tokens (and, with `mode: 'always'`, for every token). */
   introspection?: IntrospectionOptions;
+  /** DPoP sender-constrained tokens (RFC 9449): proof checks, replay detection, server nonces. */
+  dpop?: DpopOptions;
+  /** Certificate-bound tokens (RFC 8705). */
+  mtls?: MtlsOptions;
   /** Shared state for replay detection and the introspection cache. Default: in memory. */
   store?: Store;
   /** The verified-token cache; `false` turns it off. */
@@ -148,6 +155,9 @@ export interface GuardConfig {
   readonly publicUrl: URL | undefined;
   readonly store: Store;
   readonly introspection: ResolvedIntrospection | undefined;
+  readonly dpop: ResolvedDpop | undefined;
+  readonly replayStore: Store;
+  readonly mtls: ResolvedMtls | undefined;
 }
 
 // RFC 7518 §3.2: an HMAC key at least as long as the hash output.
@@ -483,6 +493,10 @@ export function resolveOptions(
     fail('"store" must implement get, set and setIfAbsent');
   }
 
+  const dpop = resolveDpop(options.dpop);
+  const mtls = resolveMtls(options.mtls);
+  const sharedStore = store ?? createMemoryStore({ clock });
+
   const introspection = resolveIntrospection(options.introspection, issuers, (url, name) => {
     checkUrl(url, name, allowInsecure);
   });
@@ -498,15 +512,23 @@ export function resolveOptions(
     locations,
     validityRules,
     requirements,
-    challenge: { realm, resourceMetadata, dpopAlgs: undefined, dpopRequired: false },
+    challenge: {
+      realm,
+      resourceMetadata,
+      dpopAlgs: dpop === undefined ? undefined : [...dpop.settings.algorithms].join(' '),
+      dpopRequired: dpop?.settings.mode === 'required',
+    },
     resource,
     cache,
     clock,
     http,
     allowInsecureRequests: allowInsecure,
     publicUrl,
-    store: store ?? createMemoryStore({ clock }),
+    store: sharedStore,
     introspection,
+    dpop: dpop?.settings,
+    replayStore: dpop?.replayStore ?? sharedStore,
+    mtls,
   };
 }
 

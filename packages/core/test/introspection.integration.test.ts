@@ -224,8 +224,11 @@ describe('the introspection cache', () => {
     const store: Store = {
       get: async (key) => entries.get(key),
       set: async (key, value) => void entries.set(key, value),
-      setIfAbsent: async (key, value) =>
-        entries.has(key) ? false : (entries.set(key, value), true),
+      setIfAbsent: async (key, value) => {
+        if (entries.has(key)) return false;
+        entries.set(key, value);
+        return true;
+      },
     };
     const token = await as.mintOpaqueToken();
     const first = await start({}, { store });

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { JWK } from 'jose';
 import { type ClientRegistration, ClientRegistry, type RegisteredClient } from './clients.js';
+import { checkTokenRequestProof } from './dpop.js';
 import {
   FAULT_ENDPOINTS,
   type Fault,
@@ -719,6 +720,18 @@ class LocalAuthorizationServer implements AuthorizationServer {
       aud: client.audience ?? this.audience,
       scope,
     };
+    // RFC 9449 §5: a DPoP proof on the token request binds the token to its key.
+    const proof = req.headers.dpop;
+    if (proof !== undefined) {
+      const jkt =
+        typeof proof === 'string'
+          ? await checkTokenRequestProof(proof, this.tokenEndpoint)
+          : undefined;
+      if (jkt === undefined) {
+        throw new RequestError(400, 'invalid_dpop_proof', 'the DPoP proof is invalid');
+      }
+      claims.cnf = { jkt };
+    }
     const accessToken =
       client.tokenFormat === 'opaque'
         ? await this.mintOpaqueToken(claims)
@@ -728,7 +741,7 @@ class LocalAuthorizationServer implements AuthorizationServer {
       headers: { 'cache-control': 'no-store', pragma: 'no-cache' },
       body: {
         access_token: accessToken,
-        token_type: 'Bearer',
+        token_type: proof === undefined ? 'Bearer' : 'DPoP',
         expires_in: Math.round(this.settings.accessTokenTtl),
         ...(scope === undefined ? {} : { scope }),
       },

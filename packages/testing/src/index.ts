@@ -9,6 +9,7 @@ export {
   conformanceGuardOptions,
   runConformanceCase,
 } from './conformance.js';
+export { createDpopKey, createDpopProof, jwkThumbprint } from './dpop.js';
 export { FAULT_ENDPOINTS } from './faults.js';
 export { SIGNING_ALGORITHMS } from './keys.js';
 export { DEFAULT_CLIENT_ID, DEFAULT_SCOPE, DEFAULT_SUBJECT } from './mint.js';
@@ -30,6 +31,7 @@ export type {
   ConformanceResponse,
   ConformanceRoute,
 } from './conformance.js';
+export type { DpopAlgorithm, DpopKey, DpopProofInput } from './dpop.js';
 export type { Fault, FaultEndpoint, FaultSwitches, RequestCounts } from './faults.js';
 export type { AddKeyOptions, PublishedKey, SigningAlgorithm } from './keys.js';
 export type { Claims, MintAccessTokenOptions, MintAlgorithm, TokenTiming } from './mint.js';

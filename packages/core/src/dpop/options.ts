@@ -1,0 +1,120 @@
+import {
+  ASYMMETRIC_ALGORITHMS,
+  isJwsAlgorithm,
+  isSymmetric,
+  type JwsAlgorithm,
+} from '../jwt/algorithms.js';
+import type { Store } from '../store.js';
+import { NonceIssuer } from './nonce.js';
+import type { ResolvedDpop } from './verify-proof.js';
+
+/**
+ * DPoP (RFC 9449) sender-constrained tokens. Durations are in seconds.
+ *
+ * @example
+ * ```ts
+ * createTokenGuard({
+ *   issuer, audience,
+ *   dpop: { mode: 'required', nonce: { secret: process.env.DPOP_NONCE_SECRET } },
+ * });
+ * ```
+ */
+export interface DpopOptions {
+  /**
+   * `'allowed'` (default once `dpop` is given): DPoP-bound tokens with the `DPoP` scheme and
+   * unbound tokens with `Bearer`. `'required'`: only DPoP. `'disabled'`: no DPoP scheme (bound
+   * tokens are still never accepted as bearer tokens).
+   */
+  mode?: 'disabled' | 'allowed' | 'required';
+  /** Accepted proof algorithms (asymmetric only). Default: every asymmetric algorithm. */
+  algorithms?: readonly JwsAlgorithm[];
+  /** How old a proof's `iat` may be. Default 60. */
+  iatWindow?: number;
+  /** How far in the future a proof's `iat` may be (client clock skew). Default 5. */
+  iatLeeway?: number;
+  /**
+   * Stateless server nonces (RFC 9449 §9): every proof must carry a nonce this server issued in
+   * the last one or two `ttl`s. `secret` (at least 32 bytes) may be a list: the first issues,
+   * all verify, so secrets rotate without rejecting nonces in flight.
+   */
+  nonce?: { secret: string | Uint8Array | readonly (string | Uint8Array)[]; ttl?: number };
+  /** Where proof `jti`s are remembered. Default: the guard's `store`. */
+  replayStore?: Store;
+  /** Longest accepted proof, in characters. Default 8192. */
+  maxProofLength?: number;
+}
+
+const fail = (message: string): never => {
+  throw new TypeError(`tokenguard: ${message}`);
+};
+
+function seconds(value: unknown, name: string, fallback: number, max: number): number {
+  if (value === undefined) return fallback * 1000;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > max) {
+    fail(`"dpop.${name}" must be a number of seconds between 0 and ${max}`);
+  }
+  return (value as number) * 1000;
+}
+
+/** Validates `dpop` options (a `TypeError` naming the option); `undefined` when DPoP is off. */
+export function resolveDpop(
+  options: DpopOptions | undefined,
+): { settings: ResolvedDpop; replayStore: Store | undefined } | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== 'object' || options === null) fail('"dpop" must be an object');
+  const mode = options.mode ?? 'allowed';
+  if (mode !== 'disabled' && mode !== 'allowed' && mode !== 'required') {
+    fail('"dpop.mode" must be "disabled", "allowed" or "required"');
+  }
+  if (mode === 'disabled') return undefined;
+  const algorithms = options.algorithms ?? ASYMMETRIC_ALGORITHMS;
+  if (!Array.isArray(algorithms) || algorithms.length === 0)
+    fail('"dpop.algorithms" must be a non-empty array');
+  for (const alg of algorithms) {
+    if (!isJwsAlgorithm(alg) || isSymmetric(alg)) {
+      fail('"dpop.algorithms" may only contain asymmetric algorithms (RS, PS, ES, EdDSA)');
+    }
+  }
+  let nonce: NonceIssuer | undefined;
+  if (options.nonce !== undefined) {
+    if (typeof options.nonce !== 'object' || options.nonce === null)
+      fail('"dpop.nonce" must be { secret, ttl? }');
+    const raw = options.nonce.secret;
+    const list = Array.isArray(raw) ? raw : [raw];
+    if (list.length === 0) fail('"dpop.nonce.secret" is required');
+    const secrets = list.map((secret) => {
+      if (typeof secret !== 'string' && !(secret instanceof Uint8Array)) {
+        fail('"dpop.nonce.secret" must be a string or bytes (or a list of them)');
+      }
+      const bytes = Buffer.from(secret as string | Uint8Array);
+      if (bytes.length < 32) fail('"dpop.nonce.secret" must be at least 32 bytes');
+      return bytes;
+    });
+    const ttl = seconds(options.nonce.ttl, 'nonce.ttl', 300, 86_400);
+    if (ttl < 1000) fail('"dpop.nonce.ttl" must be at least 1 second');
+    nonce = new NonceIssuer(secrets, ttl);
+  }
+  const replayStore = options.replayStore;
+  if (
+    replayStore !== undefined &&
+    (typeof replayStore !== 'object' ||
+      replayStore === null ||
+      typeof replayStore.setIfAbsent !== 'function')
+  ) {
+    fail('"dpop.replayStore" must implement get, set and setIfAbsent');
+  }
+  const maxProofLength = options.maxProofLength ?? 8192;
+  if (!Number.isInteger(maxProofLength) || maxProofLength < 256)
+    fail('"dpop.maxProofLength" must be an integer of at least 256');
+  return {
+    settings: {
+      mode,
+      algorithms: new Set(algorithms as readonly JwsAlgorithm[]),
+      iatWindow: seconds(options.iatWindow, 'iatWindow', 60, 3_600),
+      iatLeeway: seconds(options.iatLeeway, 'iatLeeway', 5, 300),
+      nonce,
+      maxProofLength,
+    },
+    replayStore,
+  };
+}

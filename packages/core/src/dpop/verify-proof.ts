@@ -1,0 +1,212 @@
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import { InvalidDpopProofError, InvalidRequestError, UseDpopNonceError } from '../errors.js';
+import {
+  ALGORITHMS,
+  type JwsAlgorithm,
+  type KeyFamily,
+  verifySignature,
+} from '../jwt/algorithms.js';
+import { isJwsShaped, parseJws } from '../jwt/verify-access-token.js';
+import { isJsonObject, type JsonObject, own } from '../lib/json.js';
+import type { RequestHeaders } from '../request.js';
+import type { NonceIssuer } from './nonce.js';
+import { jwkThumbprint } from './thumbprint.js';
+
+/** DPoP settings after validation. Durations in milliseconds. Internal. */
+export interface ResolvedDpop {
+  mode: 'allowed' | 'required';
+  algorithms: ReadonlySet<JwsAlgorithm>;
+  /** How far back a proof's `iat` may be. */
+  iatWindow: number;
+  /** How far ahead (client clock skew) a proof's `iat` may be. */
+  iatLeeway: number;
+  nonce: NonceIssuer | undefined;
+  maxProofLength: number;
+}
+
+/** A proof that passed every check that does not need shared state. */
+export interface CheckedProof {
+  /** RFC 7638 thumbprint of the proof key, to compare with the token's `cnf.jkt`. */
+  jkt: string;
+  jti: string;
+  /** The client's nonce is from the previous window: offer a fresh one. */
+  nonceStale: boolean;
+}
+
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
+
+function family(jwk: JsonObject): KeyFamily | undefined {
+  const kty = own(jwk, 'kty');
+  const crv = own(jwk, 'crv');
+  if (kty === 'RSA') return 'RSA';
+  if (kty === 'EC' && (crv === 'P-256' || crv === 'P-384' || crv === 'P-521')) return crv;
+  if (kty === 'OKP' && (crv === 'Ed25519' || crv === 'Ed448')) return crv;
+  return undefined;
+}
+
+/**
+ * The DPoP header value of a request, when there is exactly one. Node joins repeated headers of
+ * unknown names with ", ", and a compact JWS never contains a comma; `rawHeaders` tells for sure.
+ */
+export function readProofHeader(
+  headers: RequestHeaders,
+  rawHeaders: readonly string[] | undefined,
+): string | undefined {
+  const value = headers.dpop;
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') {
+    if (value.length !== 1) throw new InvalidDpopProofError('dpop.multiple_headers');
+    return value[0];
+  }
+  if (value.includes(',')) throw new InvalidDpopProofError('dpop.multiple_headers');
+  if (rawHeaders !== undefined) {
+    let count = 0;
+    for (let i = 0; i < rawHeaders.length; i += 2) {
+      const name = rawHeaders[i];
+      if (name !== undefined && name.length === 4 && name.toLowerCase() === 'dpop') count++;
+    }
+    if (count > 1) throw new InvalidDpopProofError('dpop.multiple_headers');
+  }
+  return value;
+}
+
+/** `scheme://host[:port]/path` per RFC 3986 §6.2.2/§6.2.3 normalisation, or `undefined`. */
+export function normalizeHtu(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
+  // WHATWG URL lower-cases scheme and host, drops the default port and resolves dot segments;
+  // query and fragment are not part of htu (RFC 9449 §4.2).
+  return `${url.protocol}//${url.host}${url.pathname}`;
+}
+
+/**
+ * Checks a DPoP proof (RFC 9449 §4.3) for a request: one compact JWS, `typ: dpop+jwt`, an
+ * asymmetric `alg` from the allow-list, a public `jwk` that fits the algorithm (RSA ≥ 2048 bits),
+ * a valid signature, `htm` = the method, `htu` = the request URL (normalised, without query and
+ * fragment), `iat` within the window, a `jti`, `ath` = base64url(SHA-256(access token)), and the
+ * server nonce when nonces are on. Each failure has its own internal reason.
+ *
+ * Replay (`jti` seen before) is checked by the caller against the store, after the token binding.
+ * Imported proof keys are cached by thumbprint: clients reuse their DPoP key.
+ */
+export class ProofVerifier {
+  readonly #settings: ResolvedDpop;
+  readonly #keys = new LRUCache<string, KeyObject>({ max: 10_000 });
+
+  constructor(settings: ResolvedDpop) {
+    this.#settings = settings;
+  }
+
+  get nonce(): NonceIssuer | undefined {
+    return this.#settings.nonce;
+  }
+
+  check(
+    proof: string,
+    request: { method: string; readonly url: string },
+    accessToken: string,
+    nowMs: number,
+  ): CheckedProof {
+    const settings = this.#settings;
+    if (proof.length > settings.maxProofLength) throw new InvalidDpopProofError('dpop.too_long');
+    if (!isJwsShaped(proof)) throw new InvalidDpopProofError('dpop.malformed');
+    let jws: ReturnType<typeof parseJws>;
+    try {
+      jws = parseJws(proof);
+    } catch {
+      throw new InvalidDpopProofError('dpop.malformed');
+    }
+    const { header, payload } = jws;
+
+    const typ = own(header, 'typ');
+    if (typeof typ !== 'string' || typ.toLowerCase() !== 'dpop+jwt') {
+      throw new InvalidDpopProofError('dpop.typ');
+    }
+    const alg = own(header, 'alg');
+    if (typeof alg !== 'string' || !settings.algorithms.has(alg as JwsAlgorithm)) {
+      throw new InvalidDpopProofError('dpop.alg');
+    }
+    if (Object.hasOwn(header, 'crit')) throw new InvalidDpopProofError('dpop.crit');
+    const jwk = own(header, 'jwk');
+    if (!isJsonObject(jwk)) throw new InvalidDpopProofError('dpop.jwk_missing');
+    for (const member of PRIVATE_MEMBERS) {
+      if (Object.hasOwn(jwk, member)) throw new InvalidDpopProofError('dpop.jwk_private');
+    }
+    const keyFamily = family(jwk);
+    if (keyFamily === undefined || !ALGORITHMS[alg as JwsAlgorithm].families.includes(keyFamily)) {
+      throw new InvalidDpopProofError('dpop.jwk_mismatch');
+    }
+    const jkt = jwkThumbprint(jwk);
+    if (jkt === undefined) throw new InvalidDpopProofError('dpop.jwk_malformed');
+    const key = this.#importKey(jkt, jwk, keyFamily);
+    if (!verifySignature(alg as JwsAlgorithm, key, jws.signingInput, jws.signature)) {
+      throw new InvalidDpopProofError('dpop.signature');
+    }
+
+    if (own(payload, 'htm') !== request.method) throw new InvalidDpopProofError('dpop.htm');
+    const htu = own(payload, 'htu');
+    const expectedHtu = normalizeHtu(request.url);
+    if (expectedHtu === undefined) throw new InvalidRequestError('request.url_invalid');
+    if (typeof htu !== 'string' || normalizeHtu(htu) !== expectedHtu) {
+      throw new InvalidDpopProofError('dpop.htu');
+    }
+    const iat = own(payload, 'iat');
+    if (typeof iat !== 'number' || !Number.isFinite(iat))
+      throw new InvalidDpopProofError('dpop.iat_missing');
+    const iatMs = iat * 1000;
+    if (iatMs > nowMs + settings.iatLeeway) throw new InvalidDpopProofError('dpop.iat_future');
+    if (iatMs < nowMs - settings.iatWindow) throw new InvalidDpopProofError('dpop.iat_old');
+    const jti = own(payload, 'jti');
+    if (typeof jti !== 'string' || jti.length === 0 || jti.length > 256) {
+      throw new InvalidDpopProofError('dpop.jti');
+    }
+    const ath = own(payload, 'ath');
+    const expectedAth = createHash('sha256').update(accessToken).digest('base64url');
+    if (ath !== expectedAth)
+      throw new InvalidDpopProofError(ath === undefined ? 'dpop.ath_missing' : 'dpop.ath');
+
+    let nonceStale = false;
+    if (settings.nonce !== undefined) {
+      const nonce = own(payload, 'nonce');
+      if (nonce === undefined) throw new UseDpopNonceError('dpop.nonce_missing');
+      const check = settings.nonce.check(nonce, nowMs);
+      if (check === 'invalid') throw new UseDpopNonceError('dpop.nonce_invalid');
+      nonceStale = check === 'previous';
+    }
+    return { jkt, jti, nonceStale };
+  }
+
+  #importKey(jkt: string, jwk: JsonObject, keyFamily: KeyFamily): KeyObject {
+    // The thumbprint covers every member that defines the key, so equal thumbprints are the same
+    // key (RFC 7638 §1): the import can be reused.
+    const cached = this.#keys.get(jkt);
+    if (cached !== undefined) return cached;
+    const members =
+      keyFamily === 'RSA'
+        ? { kty: 'RSA', n: jwk.n, e: jwk.e }
+        : keyFamily === 'Ed25519' || keyFamily === 'Ed448'
+          ? { kty: 'OKP', crv: jwk.crv, x: jwk.x }
+          : { kty: 'EC', crv: jwk.crv, x: jwk.x, y: jwk.y };
+    let key: KeyObject;
+    try {
+      key = createPublicKey({ key: members as never, format: 'jwk' });
+    } catch {
+      throw new InvalidDpopProofError('dpop.jwk_malformed');
+    }
+    if (keyFamily === 'RSA') {
+      const details = key.asymmetricKeyDetails;
+      const exponent = details?.publicExponent ?? 0n;
+      if ((details?.modulusLength ?? 0) < 2048 || exponent < 65537n || exponent % 2n === 0n) {
+        throw new InvalidDpopProofError('dpop.jwk_weak');
+      }
+    }
+    this.#keys.set(jkt, key);
+    return key;
+  }
+}

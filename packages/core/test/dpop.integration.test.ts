@@ -1,0 +1,405 @@
+import { generateKeyPairSync } from 'node:crypto';
+import {
+  type AuthorizationServer,
+  createAuthorizationServer,
+  createDpopKey,
+  createDpopProof,
+  type DpopKey,
+} from '@tokenguard/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createTokenGuard } from '../src/create-token-guard.js';
+import type { TokenGuardOptions } from '../src/options.js';
+import type { Store } from '../src/store.js';
+import { startApi, testClock } from './support/api.js';
+
+let as: AuthorizationServer;
+const key: DpopKey = createDpopKey('ES256');
+const open: Array<{ close(): Promise<void> }> = [];
+
+beforeAll(async () => {
+  as = await createAuthorizationServer();
+});
+afterAll(() => as.close());
+afterEach(async () => {
+  while (open.length > 0) await open.pop()?.close();
+});
+
+const ALGS = 'ES256 EdDSA RS256';
+async function start(
+  dpop: TokenGuardOptions['dpop'] = {},
+  options: Partial<TokenGuardOptions> = {},
+) {
+  const guard = createTokenGuard({
+    issuer: as.issuer,
+    audience: as.audience,
+    dpop: { algorithms: ['ES256', 'EdDSA', 'RS256'], ...dpop },
+    ...options,
+  });
+  const api = await startApi(guard);
+  open.push(api, guard);
+  return api;
+}
+
+/** A DPoP request: a token bound to `key` (unless given) and a fresh proof for GET /. */
+async function dpopCall(
+  api: Awaited<ReturnType<typeof start>>,
+  init: {
+    token?: string;
+    proof?: Partial<Parameters<typeof createDpopProof>[0]>;
+    scheme?: string;
+  } = {},
+) {
+  const token = init.token ?? (await as.mintAccessToken({ cnf: { jkt: key.thumbprint } }));
+  const proof = await createDpopProof({
+    key,
+    htm: 'GET',
+    htu: `${api.url}/`,
+    accessToken: token,
+    ...init.proof,
+  });
+  return api.call(token, { scheme: init.scheme ?? 'DPoP', headers: { dpop: proof } });
+}
+
+const dpopError = (error: string, description: string) =>
+  `Bearer, DPoP error="${error}", error_description="${description}", algs="${ALGS}"`;
+const INVALID_PROOF = dpopError('invalid_dpop_proof', 'The DPoP proof is invalid');
+
+describe('DPoP-bound tokens (RFC 9449)', () => {
+  it('accepts a bound token with a valid proof', async () => {
+    const api = await start();
+    const res = await dpopCall(api);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ scheme: 'DPoP' });
+  });
+
+  it('offers both challenges when DPoP is allowed, only DPoP when required', async () => {
+    expect((await (await start()).call()).challenge).toBe(`Bearer, DPoP algs="${ALGS}"`);
+    expect((await (await start({ mode: 'required' })).call()).challenge).toBe(
+      `DPoP algs="${ALGS}"`,
+    );
+    const all = await start({ algorithms: undefined });
+    expect((await all.call()).challenge).toBe(
+      'Bearer, DPoP algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519"',
+    );
+  });
+
+  it('accepts proofs with every supported key type', async () => {
+    const api = await start();
+    for (const alg of ['EdDSA', 'RS256'] as const) {
+      const other = createDpopKey(alg);
+      const token = await as.mintAccessToken({ cnf: { jkt: other.thumbprint } });
+      const proof = await createDpopProof({
+        key: other,
+        htm: 'GET',
+        htu: `${api.url}/`,
+        accessToken: token,
+      });
+      expect((await api.call(token, { scheme: 'DPoP', headers: { dpop: proof } })).status).toBe(
+        200,
+      );
+    }
+  });
+});
+
+describe('every proof check, each with its own failure', () => {
+  const now = () => Math.floor(Date.now() / 1000);
+  const other = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const cases: Array<[string, Partial<Parameters<typeof createDpopProof>[0]>]> = [
+    ['typ is not dpop+jwt', { header: { typ: 'JWT' } }],
+    ['typ is missing', { header: { typ: undefined } }],
+    ['alg is not on the allow-list', { header: { alg: 'ES384' } }],
+    ['alg is symmetric', { header: { alg: 'HS256' } }],
+    ['alg is none', { header: { alg: 'none' } }],
+    ['jwk is missing', { header: { jwk: undefined } }],
+    ['jwk carries the private key', { header: { jwk: { ...key.publicJwk, d: 'AAAA' } } }],
+    ['jwk does not fit alg', { header: { alg: 'RS256' } }],
+    ['signature is by another key', { signingKey: other.privateKey }],
+    ['crit is present', { header: { crit: ['x'], x: 1 } }],
+    ['htm differs', { htm: 'POST' }],
+    ['htu is another path', { htu: 'http://127.0.0.1/elsewhere', rawHtu: true }],
+    ['iat is 61 s old', { iat: now() - 61 }],
+    ['iat is 10 s ahead', { iat: now() + 10 }],
+    ['iat is missing', { claims: { iat: undefined } }],
+    ['iat is a string', { claims: { iat: String(now()) } }],
+    ['jti is missing', { claims: { jti: undefined } }],
+    ['jti is too long', { jti: 'j'.repeat(257) }],
+    ['ath is missing', { accessToken: undefined }],
+    ['ath is for another token', { accessToken: 'another-token' }],
+  ];
+
+  it.each(cases)('rejects a proof whose %s: 401 invalid_dpop_proof', async (_name, proof) => {
+    const api = await start();
+    const res = await dpopCall(api, { proof });
+    expect(res.status).toBe(401);
+    expect(res.challenge).toBe(INVALID_PROOF);
+    expect(res.body).toEqual({
+      error: 'invalid_dpop_proof',
+      error_description: 'The DPoP proof is invalid',
+    });
+  });
+
+  it('compares the htu path after RFC 3986 normalisation, otherwise exactly', async () => {
+    const api = await start();
+    expect(
+      (await dpopCall(api, { proof: { htu: `${api.url}/orders/..`, rawHtu: true } })).status,
+    ).toBe(200);
+    expect((await dpopCall(api, { proof: { htu: `${api.url}//`, rawHtu: true } })).status).toBe(
+      401,
+    );
+    expect((await dpopCall(api, { proof: { htu: `${api.url}/%2F`, rawHtu: true } })).status).toBe(
+      401,
+    );
+  });
+
+  it('accepts htu in another case of scheme and host, with the default port, query or fragment', async () => {
+    const api = await start();
+    const url = new URL(api.url);
+    const htu = `HTTP://${url.hostname.toUpperCase()}:${url.port}/?q=1#f`;
+    expect((await dpopCall(api, { proof: { htu, rawHtu: true } })).status).toBe(200);
+  });
+
+  it('accepts proofs at the edges of the iat window', async () => {
+    const api = await start();
+    expect((await dpopCall(api, { proof: { iat: now() - 55 } })).status).toBe(200);
+    expect((await dpopCall(api, { proof: { iat: now() + 4 } })).status).toBe(200);
+  });
+
+  it('rejects a replayed proof, and a re-encoded copy of it', async () => {
+    const api = await start();
+    const token = await as.mintAccessToken({ cnf: { jkt: key.thumbprint } });
+    const proof = await createDpopProof({
+      key,
+      htm: 'GET',
+      htu: `${api.url}/`,
+      accessToken: token,
+    });
+    expect((await api.call(token, { scheme: 'DPoP', headers: { dpop: proof } })).status).toBe(200);
+    const replay = await api.call(token, { scheme: 'DPoP', headers: { dpop: proof } });
+    expect(replay.status).toBe(401);
+    expect(replay.challenge).toBe(INVALID_PROOF);
+    // The same claims signed again (a new signature, same jti) are a replay too.
+    const [, payload] = proof.split('.');
+    const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString());
+    const again = await createDpopProof({
+      key,
+      htm: 'GET',
+      htu: `${api.url}/`,
+      accessToken: token,
+      jti: claims.jti,
+      iat: claims.iat,
+    });
+    expect((await api.call(token, { scheme: 'DPoP', headers: { dpop: again } })).status).toBe(401);
+  });
+
+  it('rejects two DPoP headers', async () => {
+    const api = await start();
+    const token = await as.mintAccessToken({ cnf: { jkt: key.thumbprint } });
+    const proof = await createDpopProof({
+      key,
+      htm: 'GET',
+      htu: `${api.url}/`,
+      accessToken: token,
+    });
+    const headers = new Headers({ authorization: `DPoP ${token}` });
+    headers.append('dpop', proof);
+    headers.append('dpop', proof);
+    const res = await fetch(`${api.url}/`, { headers });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe(INVALID_PROOF);
+  });
+
+  it('rejects a proof key that differs from the token binding: invalid_token', async () => {
+    const api = await start();
+    const res = await dpopCall(api, {
+      token: await as.mintAccessToken({ cnf: { jkt: createDpopKey().thumbprint } }),
+    });
+    expect(res.status).toBe(401);
+    expect(res.challenge).toBe(dpopError('invalid_token', 'Invalid DPoP key binding'));
+  });
+});
+
+describe('scheme rules', () => {
+  it('rejects a DPoP-bound token sent as a bearer token, error on the Bearer challenge', async () => {
+    const api = await start();
+    const res = await api.call(await as.mintAccessToken({ cnf: { jkt: key.thumbprint } }));
+    expect(res.status).toBe(401);
+    expect(res.challenge).toBe(
+      `Bearer error="invalid_token", error_description="The access token is invalid", DPoP algs="${ALGS}"`,
+    );
+  });
+
+  it('rejects a DPoP-bound token as a bearer token even when DPoP is off', async () => {
+    const guard = createTokenGuard({ issuer: as.issuer, audience: as.audience });
+    const api = await startApi(guard);
+    open.push(api, guard);
+    expect(
+      (await api.call(await as.mintAccessToken({ cnf: { jkt: key.thumbprint } }))).status,
+    ).toBe(401);
+  });
+
+  it('rejects an unbound token with the DPoP scheme', async () => {
+    const api = await start();
+    const res = await dpopCall(api, { token: await as.mintAccessToken() });
+    expect(res.status).toBe(401);
+    expect(res.challenge).toBe(dpopError('invalid_token', 'The access token is invalid'));
+  });
+
+  it('answers the DPoP scheme without a proof with 401 invalid_dpop_proof', async () => {
+    const api = await start();
+    const res = await api.call(await as.mintAccessToken({ cnf: { jkt: key.thumbprint } }), {
+      scheme: 'DPoP',
+    });
+    expect(res.status).toBe(401);
+    expect(res.challenge).toBe(INVALID_PROOF);
+  });
+
+  it('answers a proof without a token, or beside the Bearer scheme, with 400 invalid_request', async () => {
+    const api = await start();
+    const proof = await createDpopProof({ key, htm: 'GET', htu: `${api.url}/` });
+    const alone = await api.call(undefined, { headers: { dpop: proof } });
+    expect(alone.status).toBe(400);
+    expect(alone.challenge).toBe(
+      `Bearer error="invalid_request", error_description="The request is malformed", DPoP algs="${ALGS}"`,
+    );
+    const token = await as.mintAccessToken();
+    const withBearer = await api.call(token, {
+      headers: {
+        dpop: await createDpopProof({ key, htm: 'GET', htu: `${api.url}/`, accessToken: token }),
+      },
+    });
+    expect(withBearer.status).toBe(400);
+  });
+
+  it('in required mode answers a bearer token with 401 and only the DPoP challenge', async () => {
+    const api = await start({ mode: 'required' });
+    const res = await api.call(await as.mintAccessToken());
+    expect(res.status).toBe(401);
+    expect(res.challenge).toBe(
+      `DPoP error="invalid_token", error_description="The access token is invalid", algs="${ALGS}"`,
+    );
+    expect((await dpopCall(api)).status).toBe(200);
+  });
+
+  it('works with tokens from the token endpoint and from introspection', async () => {
+    const api = await start(
+      {},
+      {
+        introspection: {
+          clientId: as.defaultClient.clientId,
+          clientSecret: as.defaultClient.clientSecret,
+        },
+      },
+    );
+    const tokenProof = await createDpopProof({ key, htm: 'POST', htu: as.tokenEndpoint });
+    const { clientId, clientSecret } = as.defaultClient;
+    const res = await fetch(as.tokenEndpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
+        dpop: tokenProof,
+      },
+      body: 'grant_type=client_credentials',
+    });
+    const { access_token } = (await res.json()) as { access_token: string };
+    expect((await dpopCall(api, { token: access_token })).status).toBe(200);
+    const opaque = await as.mintOpaqueToken({ cnf: { jkt: key.thumbprint } });
+    expect((await dpopCall(api, { token: opaque })).status).toBe(200);
+    expect((await api.call(opaque)).status).toBe(401);
+  });
+});
+
+describe('server nonces (RFC 9449 §9), stateless', () => {
+  const secret = 'a-dpop-nonce-secret-of-32-bytes-or-more';
+
+  it('asks for a nonce, then accepts the retry with it', async () => {
+    const api = await start({ nonce: { secret } });
+    const first = await dpopCall(api);
+    expect(first.status).toBe(401);
+    expect(first.challenge).toBe(
+      dpopError('use_dpop_nonce', 'Resource server requires nonce in DPoP proof'),
+    );
+    expect(first.headers.get('cache-control')).toBe('no-store');
+    const nonce = first.headers.get('dpop-nonce');
+    expect(nonce).toMatch(/^[A-Za-z0-9_-]{30}$/);
+    expect((await dpopCall(api, { proof: { nonce: nonce! } })).status).toBe(200);
+  });
+
+  it('lets every instance with the secret accept the nonce, and rotates secrets', async () => {
+    const a = await start({ nonce: { secret } });
+    const nonce = (await dpopCall(a)).headers.get('dpop-nonce')!;
+    const b = await start({
+      nonce: { secret: ['a-brand-new-secret-of-at-least-32-bytes', secret] },
+    });
+    expect((await dpopCall(b, { proof: { nonce } })).status).toBe(200);
+    const c = await start({ nonce: { secret: 'another-secret-entirely-32-bytes-long!' } });
+    const res = await dpopCall(c, { proof: { nonce } });
+    expect(res.status).toBe(401);
+    expect(res.challenge).toBe(
+      dpopError('use_dpop_nonce', 'Resource server requires nonce in DPoP proof'),
+    );
+  });
+
+  it('refreshes a nonce from the previous window and rejects an expired one', async () => {
+    const clock = testClock();
+    const api = await start({ nonce: { secret, ttl: 60 } }, { clock: clock.now });
+    const nonce = (await dpopCall(api)).headers.get('dpop-nonce')!;
+    clock.advance(60);
+    const iat = Math.floor(clock.now() / 1000);
+    const stale = await dpopCall(api, { proof: { nonce, iat } });
+    expect(stale.status).toBe(200);
+    expect(stale.headers.get('dpop-nonce')).toMatch(/^[A-Za-z0-9_-]{30}$/);
+    expect(stale.headers.get('dpop-nonce')).not.toBe(nonce);
+    clock.advance(60);
+    const expired = await dpopCall(api, { proof: { nonce, iat: Math.floor(clock.now() / 1000) } });
+    expect(expired.status).toBe(401);
+    expect(expired.headers.get('dpop-nonce')).not.toBeNull();
+  });
+
+  it('rejects a forged nonce', async () => {
+    const api = await start({ nonce: { secret } });
+    expect((await dpopCall(api, { proof: { nonce: 'A'.repeat(30) } })).status).toBe(401);
+  });
+});
+
+describe('the replay store', () => {
+  it('fails closed with 503 when it is unavailable; bearer tokens still work', async () => {
+    const broken: Store = {
+      get: async () => undefined,
+      set: async () => {},
+      setIfAbsent: async () => {
+        throw new Error('connection refused');
+      },
+    };
+    const api = await start({ replayStore: broken });
+    const res = await dpopCall(api);
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('1');
+    expect((await api.call(await as.mintAccessToken())).status).toBe(200);
+  });
+});
+
+describe('DPoP configuration', () => {
+  it.each<[string, TokenGuardOptions['dpop'], string]>([
+    [
+      'a symmetric algorithm',
+      { algorithms: ['HS256'] },
+      '"dpop.algorithms" may only contain asymmetric algorithms',
+    ],
+    [
+      'a short nonce secret',
+      { nonce: { secret: 'short' } },
+      '"dpop.nonce.secret" must be at least 32 bytes',
+    ],
+    ['an unknown mode', { mode: 'sometimes' as never }, '"dpop.mode"'],
+    [
+      'a window in milliseconds',
+      { iatWindow: 60_000 },
+      '"dpop.iatWindow" must be a number of seconds',
+    ],
+  ])('rejects %s', (_name, dpop, message) => {
+    expect(() => createTokenGuard({ issuer: 'https://a.example/', audience: 'x', dpop })).toThrow(
+      message,
+    );
+  });
+});
