@@ -6,4 +6,4 @@ export { optionalToken, requireToken } from './require-token.js';
 // Types. Values come first, then types; this comment keeps Biome's import sorting from
 // interleaving the two groups.
 
-export type { AuthClaims, GuardOptions, RouteRequirements } from './types.js';
+export type { AuthClaims, AuthMiddleware, GuardOptions, RouteRequirements } from './types.js';

@@ -3,6 +3,21 @@ import type { Request } from 'express';
 
 type TrustFunction = (address: string | undefined, hop: number) => boolean;
 
+/** What the mapper reads of a request; none of it depends on the route's parameter types. */
+export type ExpressRequest = Pick<
+  Request,
+  | 'app'
+  | 'body'
+  | 'get'
+  | 'headers'
+  | 'host'
+  | 'method'
+  | 'originalUrl'
+  | 'protocol'
+  | 'rawHeaders'
+  | 'socket'
+>;
+
 /**
  * The Host (with its port) the client addressed, as Express's `trust proxy` setting resolves it:
  * `X-Forwarded-Host` only when the connecting proxy is trusted, else the `Host` header.
@@ -13,7 +28,7 @@ type TrustFunction = (address: string | undefined, hop: number) => boolean;
  * done here with the app's compiled trust function, the one `req.hostname` and `req.protocol`
  * use. The result is not trusted either way: core validates it (400 on a bad Host).
  */
-export function requestHost(req: Request): string | undefined {
+export function requestHost(req: ExpressRequest): string | undefined {
   if (!isExpress4(req)) return req.host;
   const trust = req.app?.get('trust proxy fn') as TrustFunction | undefined;
   let host = req.get('X-Forwarded-Host');
@@ -28,7 +43,7 @@ export function requestHost(req: Request): string | undefined {
 
 // Express 4 still has `req.param()`, which Express 5 removed; reading the deprecated `req.host`
 // to tell them apart would print a deprecation warning.
-function isExpress4(req: Request): boolean {
+function isExpress4(req: ExpressRequest): boolean {
   return typeof (req as unknown as { param?: unknown }).param === 'function';
 }
 
@@ -38,7 +53,7 @@ function isExpress4(req: Request): boolean {
  * `req.protocol` and Host, or from the guard's `publicUrl`. `req.body` is read when core needs it
  * (`tokenLocations: ['body']`, after a body parser such as `express.urlencoded()`).
  */
-export function toTokenRequest(guard: TokenGuard, req: Request): TokenRequest {
+export function toTokenRequest(guard: TokenGuard, req: ExpressRequest): TokenRequest {
   let url: string | undefined;
   return {
     method: req.method,

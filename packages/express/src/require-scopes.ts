@@ -5,8 +5,8 @@ import {
   MissingTokenError,
   validateRequirements,
 } from '@tokenguard/core';
-import type { RequestHandler } from 'express';
 import { recalledRequest } from './lib/request-state.js';
+import type { AuthMiddleware } from './types.js';
 
 let warned = false;
 
@@ -36,7 +36,7 @@ function notAuthenticated(name: string): MissingTokenError {
  * decision is core's: the request is authenticated again with the same guard and these
  * requirements, which for a token just verified is a lookup in core's verified-token cache.
  */
-function authorizeWith(name: string, requirements: Readonly<AuthRequirements>): RequestHandler {
+function authorizeWith(name: string, requirements: Readonly<AuthRequirements>): AuthMiddleware {
   validateRequirements(requirements, name);
   return (req, _res, next) => {
     const state = recalledRequest(req);
@@ -66,7 +66,7 @@ function scopeList(name: string, scopes: readonly string[]): readonly string[] {
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
  */
-export function requireScopes(...scopes: string[]): RequestHandler {
+export function requireScopes(...scopes: string[]): AuthMiddleware {
   return authorizeWith(
     'requireScopes',
     Object.freeze({ scopes: scopeList('requireScopes', scopes) }),
@@ -84,7 +84,7 @@ export function requireScopes(...scopes: string[]): RequestHandler {
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
  */
-export function requireAnyScope(...scopes: string[]): RequestHandler {
+export function requireAnyScope(...scopes: string[]): AuthMiddleware {
   return authorizeWith(
     'requireAnyScope',
     Object.freeze({ anyScopes: scopeList('requireAnyScope', scopes) }),
@@ -103,7 +103,7 @@ export function requireAnyScope(...scopes: string[]): RequestHandler {
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
  */
-export function requireClaims(rules: ClaimRules): RequestHandler {
+export function requireClaims(rules: ClaimRules): AuthMiddleware {
   if (typeof rules !== 'object' || rules === null || Object.keys(rules).length === 0) {
     throw new TypeError('tokenguard: requireClaims() needs an object with at least one claim rule');
   }

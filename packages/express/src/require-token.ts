@@ -1,15 +1,14 @@
 import type { AuthContext, AuthRequirements, TokenGuard } from '@tokenguard/core';
-import type { RequestHandler } from 'express';
 import { setHeaders } from './lib/headers.js';
 import { rememberRequest } from './lib/request-state.js';
 import { resolveGuard } from './lib/resolve-guard.js';
 import { toTokenRequest } from './request.js';
-import type { AuthClaims, GuardOptions, RouteRequirements } from './types.js';
+import type { AuthClaims, AuthMiddleware, GuardOptions, RouteRequirements } from './types.js';
 
 function authenticateWith(
   guard: TokenGuard,
   requirements: Readonly<AuthRequirements> | undefined,
-): RequestHandler {
+): AuthMiddleware {
   return (req, res, next) => {
     const request = toTokenRequest(guard, req);
     rememberRequest(req, { guard, request });
@@ -62,13 +61,13 @@ function authenticateWith(
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
  */
-export function requireToken(options?: GuardOptions): RequestHandler;
-export function requireToken(requirements: RouteRequirements): RequestHandler;
-export function requireToken(guard: TokenGuard, requirements?: RouteRequirements): RequestHandler;
+export function requireToken(options?: GuardOptions): AuthMiddleware;
+export function requireToken(requirements: RouteRequirements): AuthMiddleware;
+export function requireToken(guard: TokenGuard, requirements?: RouteRequirements): AuthMiddleware;
 export function requireToken(
   first?: TokenGuard | GuardOptions | RouteRequirements,
   second?: RouteRequirements,
-): RequestHandler {
+): AuthMiddleware {
   const { guard, requirements } = resolveGuard('requireToken', first, second);
   return authenticateWith(guard, requirements);
 }
@@ -87,13 +86,13 @@ export function requireToken(
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
  */
-export function optionalToken(options?: GuardOptions): RequestHandler;
-export function optionalToken(requirements: RouteRequirements): RequestHandler;
-export function optionalToken(guard: TokenGuard, requirements?: RouteRequirements): RequestHandler;
+export function optionalToken(options?: GuardOptions): AuthMiddleware;
+export function optionalToken(requirements: RouteRequirements): AuthMiddleware;
+export function optionalToken(guard: TokenGuard, requirements?: RouteRequirements): AuthMiddleware;
 export function optionalToken(
   first?: TokenGuard | GuardOptions | RouteRequirements,
   second?: RouteRequirements,
-): RequestHandler {
+): AuthMiddleware {
   const { guard, requirements } = resolveGuard('optionalToken', first, second);
   return authenticateWith(guard, Object.freeze({ ...requirements, optional: true }));
 }

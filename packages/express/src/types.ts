@@ -5,6 +5,7 @@ import type {
   IssuerOptions,
   TokenGuardOptions,
 } from '@tokenguard/core';
+import type { NextFunction, Request, Response } from 'express';
 
 /**
  * The claims type of `req.auth.claims`: the standard access-token claims, plus whatever you
@@ -59,6 +60,31 @@ export type GuardOptions = TokenGuardOptions &
  * ```
  */
 export type RouteRequirements = Omit<AuthRequirements, 'optional'>;
+
+/**
+ * The middlewares this package returns. They accept any route's request types, so putting one in
+ * front of a handler keeps `req.params` typed from the route path (a plain `RequestHandler` would
+ * widen it to `ParamsDictionary`). Assignable to Express's `RequestHandler`.
+ *
+ * @example
+ * ```ts
+ * const canRead: AuthMiddleware = requireScopes('orders:read');
+ * app.get('/orders/:id', canRead, (req, res) => {
+ *   res.json({ id: req.params.id }); // string
+ * });
+ * ```
+ */
+export type AuthMiddleware = <
+  P,
+  ResBody,
+  ReqBody,
+  ReqQuery,
+  Locals extends Record<string, unknown>,
+>(
+  req: Request<P, ResBody, ReqBody, ReqQuery, Locals>,
+  res: Response<ResBody, Locals>,
+  next: NextFunction,
+) => void;
 
 declare global {
   namespace Express {
