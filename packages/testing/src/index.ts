@@ -1,4 +1,5 @@
 export { createAuthorizationServer } from './authorization-server.js';
+export { createCertificates } from './certificates.js';
 export {
   CONFORMANCE_REALM,
   CONFORMANCE_RESOURCE,
@@ -24,6 +25,7 @@ export type {
   RotateKeysOptions,
   SigningKids,
 } from './authorization-server.js';
+export type { IssuedCertificate, TestCertificates } from './certificates.js';
 export type { ClientRegistration, RegisteredClient, TokenFormat } from './clients.js';
 export type {
   ConformanceCase,
