@@ -1,4 +1,5 @@
-import type { TokenGuard, TokenRequest } from '@tokenguard/core';
+import type { TLSSocket } from 'node:tls';
+import type { ClientCertificate, TokenGuard, TokenRequest } from '@tokenguard/core';
 import type { Request } from 'express';
 
 type TrustFunction = (address: string | undefined, hop: number) => boolean;
@@ -48,10 +49,25 @@ function isExpress4(req: ExpressRequest): boolean {
 }
 
 /**
+ * The client certificate of a TLS connection Node terminated itself (`https.createServer` with
+ * `requestCert: true`), for certificate-bound tokens (RFC 8705). Behind a TLS-terminating proxy
+ * there is none here: core's `mtls.certificateHeader` reads it from the proxy's header instead.
+ */
+function peerCertificate(req: ExpressRequest): ClientCertificate | undefined {
+  const socket = req.socket as Partial<TLSSocket>;
+  if (socket.encrypted !== true || typeof socket.getPeerCertificate !== 'function') {
+    return undefined;
+  }
+  const raw = socket.getPeerCertificate().raw as Buffer | undefined;
+  return raw === undefined || raw.length === 0 ? undefined : { raw };
+}
+
+/**
  * Maps an Express request to core's `TokenRequest`. The public URL is a lazy getter (core reads it
  * only for query tokens and DPoP `htu`), built by `guard.requestUrl()` from the trust-proxy aware
  * `req.protocol` and Host, or from the guard's `publicUrl`. `req.body` is read when core needs it
- * (`tokenLocations: ['body']`, after a body parser such as `express.urlencoded()`).
+ * (`tokenLocations: ['body']`, after a body parser such as `express.urlencoded()`), and so is the
+ * TLS client certificate (only for a certificate-bound token).
  */
 export function toTokenRequest(guard: TokenGuard, req: ExpressRequest): TokenRequest {
   let url: string | undefined;
@@ -69,6 +85,9 @@ export function toTokenRequest(guard: TokenGuard, req: ExpressRequest): TokenReq
     rawHeaders: req.rawHeaders,
     get body() {
       return req.body as unknown;
+    },
+    get clientCertificate() {
+      return peerCertificate(req);
     },
   };
 }

@@ -93,6 +93,6 @@ export function optionalToken(
   first?: TokenGuard | GuardOptions | RouteRequirements,
   second?: RouteRequirements,
 ): AuthMiddleware {
-  const { guard, requirements } = resolveGuard('optionalToken', first, second);
-  return authenticateWith(guard, Object.freeze({ ...requirements, optional: true }));
+  const { guard, requirements } = resolveGuard('optionalToken', first, second, { optional: true });
+  return authenticateWith(guard, requirements);
 }

@@ -58,6 +58,11 @@ const mistakes: Array<[string, () => unknown, RegExp]> = [
     /"requireToken\.claims\.tenant" must be a function or one of/,
   ],
   [
+    'introspect on a guard without introspection (checked by the guard)',
+    () => requireToken(guard, { introspect: true }),
+    /"introspect: true" needs the "introspection" option/,
+  ],
+  [
     'a negative maxAge',
     () => optionalToken(guard, { maxAge: -1 }),
     /"optionalToken\.maxAge" must be a number of seconds/,

@@ -71,27 +71,37 @@ export function checkRequirements(
 /**
  * Reads the arguments every middleware factory shares: nothing (the environment's guard), guard
  * options (with `issuer` or `issuers`: a new guard), route requirements (the environment's
- * guard), or a guard and optional requirements.
+ * guard), or a guard and optional requirements. Returns the requirements object to pass on every
+ * request (`undefined`: the guard's own), already checked against the guard, so core compiles it
+ * once and a mistake (such as `introspect: true` without introspection) is a `TypeError` now.
  */
 export function resolveGuard(
   name: string,
   first: unknown,
   second: unknown,
+  extra?: Readonly<AuthRequirements>,
 ): { guard: TokenGuard; requirements: Readonly<AuthRequirements> | undefined } {
-  if (isTokenGuard(first)) return { guard: first, requirements: checkRequirements(name, second) };
-  if (second !== undefined) {
+  let guard: TokenGuard;
+  let requirements: Readonly<AuthRequirements> | undefined;
+  if (isTokenGuard(first)) {
+    guard = first;
+    requirements = checkRequirements(name, second);
+  } else if (second !== undefined) {
     throw new TypeError(
       `tokenguard: ${name}() takes requirements as its second argument only after a guard`,
     );
-  }
-  if (first === undefined) return { guard: defaultGuard(), requirements: undefined };
-  if (typeof first !== 'object' || first === null) {
+  } else if (first === undefined) {
+    guard = defaultGuard();
+  } else if (typeof first !== 'object' || first === null) {
     throw new TypeError(`tokenguard: ${name}() takes a guard, guard options or route requirements`);
+  } else if ('issuer' in first || 'issuers' in first) {
+    guard = createTokenGuard(first as TokenGuardOptions);
+  } else {
+    // Requirements first: a mistake in them is reported even when the environment is not set up.
+    requirements = checkRequirements(name, first);
+    guard = defaultGuard();
   }
-  if ('issuer' in first || 'issuers' in first) {
-    return { guard: createTokenGuard(first as TokenGuardOptions), requirements: undefined };
-  }
-  // Requirements first: a mistake in them is reported even when the environment is not set up.
-  const requirements = checkRequirements(name, first);
-  return { guard: defaultGuard(), requirements };
+  if (extra !== undefined) requirements = Object.freeze({ ...requirements, ...extra });
+  if (requirements !== undefined) guard.checkRequirements(requirements);
+  return { guard, requirements };
 }
