@@ -53,10 +53,12 @@ function authenticateWith(
  * import { authErrorHandler, requireToken } from '@tokenguard/express';
  *
  * const app = express();
- * app.use(requireToken()); // TOKENGUARD_ISSUER, TOKENGUARD_AUDIENCE
+ * // Per route, with the guard from TOKENGUARD_ISSUER and TOKENGUARD_AUDIENCE:
  * app.get('/orders', requireToken({ scopes: ['orders:read'] }), (req, res) => {
  *   res.json({ user: req.auth?.subject });
  * });
+ * // Or for everything below, with explicit options:
+ * app.use(requireToken({ issuer: 'https://auth.example.com/', audience: 'https://api.example.com' }));
  * app.use(authErrorHandler());
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
