@@ -31,6 +31,19 @@ function notAuthenticated(name: string): MissingTokenError {
   return error;
 }
 
+// A DPoP request cannot be authenticated twice: its proof is single-use (RFC 9449 §11.1), so
+// core would answer the second time with a replay. Until core can authorize an AuthContext
+// without a request, the decision cannot be made here, and guessing would mean checking scopes in
+// the adapter. It is the server's configuration that is wrong, not the client's request: 500.
+function cannotReauthorize(name: string): Error {
+  return Object.assign(
+    new Error(
+      `tokenguard: ${name}() cannot check a DPoP request after requireToken(); put the requirements on requireToken(guard, { … }) for routes that accept DPoP`,
+    ),
+    { code: 'TOKENGUARD_DPOP_REAUTHORIZE', status: 500, expose: false },
+  );
+}
+
 /**
  * Checks requirements on a request that `requireToken()` or `optionalToken()` already saw. The
  * decision is core's: the request is authenticated again with the same guard and these
@@ -42,6 +55,10 @@ function authorizeWith(name: string, requirements: Readonly<AuthRequirements>): 
     const state = recalledRequest(req);
     if (state === undefined) {
       next(notAuthenticated(name));
+      return;
+    }
+    if (state.auth?.scheme === 'DPoP') {
+      next(cannotReauthorize(name));
       return;
     }
     state.guard.authenticate(state.request, requirements).then(() => next(), next);
@@ -57,7 +74,9 @@ function scopeList(name: string, scopes: readonly string[]): readonly string[] {
  * Requires every one of these scopes, after `requireToken()` (for example a global
  * `app.use(requireToken())`). A missing scope is a 403 `insufficient_scope` naming the required
  * scopes; a request that no `requireToken()` authenticated (or an anonymous one after
- * `optionalToken()`) is a 401. Scopes are validated at construction (`TypeError`).
+ * `optionalToken()`) is a 401. Scopes are validated at construction (`TypeError`). A request
+ * authenticated with DPoP cannot be checked again (its proof is single-use): that is a 500 error,
+ * so on DPoP routes give the scopes to `requireToken(guard, { scopes })` instead.
  *
  * @example
  * ```ts

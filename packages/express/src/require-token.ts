@@ -1,6 +1,6 @@
 import type { AuthContext, AuthRequirements, TokenGuard } from '@tokenguard/core';
 import { setHeaders } from './lib/headers.js';
-import { rememberRequest } from './lib/request-state.js';
+import { type RequestState, rememberRequest } from './lib/request-state.js';
 import { resolveGuard } from './lib/resolve-guard.js';
 import { toTokenRequest } from './request.js';
 import type { AuthClaims, AuthMiddleware, GuardOptions, RouteRequirements } from './types.js';
@@ -11,7 +11,8 @@ function authenticateWith(
 ): AuthMiddleware {
   return (req, res, next) => {
     const request = toTokenRequest(guard, req);
-    rememberRequest(req, { guard, request });
+    const state: RequestState = { guard, request };
+    rememberRequest(req, state);
     // The same requirements object on every request: core compiles it once.
     const authenticated =
       requirements === undefined
@@ -22,6 +23,7 @@ function authenticateWith(
         // The claims type is the one the application declared (AuthClaims); core verified the
         // token, not the shape of its custom claims.
         req.auth = auth as AuthContext<AuthClaims> | undefined;
+        state.auth = auth;
         if (auth?.responseHeaders !== undefined) setHeaders(res, auth.responseHeaders);
       })
       // Express 4 ignores a returned promise: errors must reach next() explicitly.

@@ -12,9 +12,9 @@ import {
   type IssuedCertificate,
   type TestCertificates,
 } from '@tokenguard/testing';
-import type { Express } from 'express';
+import type { ErrorRequestHandler, Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authErrorHandler, requireToken } from '../src/index.js';
+import { authErrorHandler, requireScopes, requireToken } from '../src/index.js';
 import { EXPRESS_VERSIONS, listen, type RunningApp, send } from './helpers.js';
 
 // Sender-constrained tokens depend on what the adapter maps: DPoP's `htu` on the public URL
@@ -53,7 +53,16 @@ describe.each(EXPRESS_VERSIONS)('DPoP on %s', (_name, createApp) => {
     app.get('/nonce/orders', requireToken(nonceGuard), (_req, res) => {
       res.end();
     });
-    app.use(authErrorHandler());
+    app.get('/route/orders', requireToken(dpopGuard, { scopes: ['orders:write'] }), (_req, res) => {
+      res.end();
+    });
+    app.get('/later/orders', requireToken(dpopGuard), requireScopes('orders:read'), (_req, res) => {
+      res.end();
+    });
+    const serverError: ErrorRequestHandler = (err, _req, res, _next) => {
+      res.status(500).json({ code: err.code, message: err.message });
+    };
+    app.use(authErrorHandler(), serverError);
     server = await listen(app);
   });
 
@@ -90,6 +99,25 @@ describe.each(EXPRESS_VERSIONS)('DPoP on %s', (_name, createApp) => {
     const reply = await dpopCall('/orders', 'http://127.0.0.1:1/orders');
     expect(reply.status).toBe(401);
     expect(reply.headers['www-authenticate']).toContain('error="invalid_dpop_proof"');
+  });
+
+  it('checks route requirements given to requireToken() on DPoP requests', async () => {
+    const htu = `http://127.0.0.1:${server.port}/route/orders`;
+    const reply = await dpopCall('/route/orders', htu);
+    expect(reply.status).toBe(403);
+    expect(reply.headers['www-authenticate']).toContain('error="insufficient_scope"');
+  });
+
+  it('cannot re-check a DPoP request in requireScopes(): a 500 that says why', async () => {
+    // The proof is single-use; re-authenticating would be a replay. Bearer tokens are fine.
+    const htu = `http://127.0.0.1:${server.port}/later/orders`;
+    const reply = await dpopCall('/later/orders', htu);
+    expect(reply.status).toBe(500);
+    expect(reply.json).toMatchObject({ code: 'TOKENGUARD_DPOP_REAUTHORIZE' });
+    const bearer = await send(`${server.baseUrl}/later/orders`, {
+      headers: { authorization: `Bearer ${await as.mintAccessToken()}` },
+    });
+    expect(bearer.status).toBe(200);
   });
 
   it('answers use_dpop_nonce with a DPoP-Nonce header, then accepts the nonce', async () => {

@@ -1,9 +1,11 @@
-import type { TokenGuard, TokenRequest } from '@tokenguard/core';
+import type { AuthContext, TokenGuard, TokenRequest } from '@tokenguard/core';
 
 /** The guard that authenticated a request and the request as core saw it. */
 export interface RequestState {
   guard: TokenGuard;
   request: TokenRequest;
+  /** What the guard resolved to, once it has (`undefined` for an anonymous request). */
+  auth?: AuthContext | undefined;
 }
 
 // Keyed by the request object, so nothing is added to `req` and nothing outlives it.
