@@ -103,14 +103,32 @@ export interface TokenGuard {
    * rejects with an `AuthError` whose `status`, `headers` and `toResponse()` say what to answer.
    * With `{ optional: true }`, a request without credentials resolves to `undefined`.
    */
-  authenticate(
+  authenticate<TClaims extends object = AccessTokenClaims>(
     request: TokenRequest,
     requirements?: AuthRequirements & { optional?: false },
-  ): Promise<AuthContext>;
-  authenticate(
+  ): Promise<AuthContext<TClaims>>;
+  authenticate<TClaims extends object = AccessTokenClaims>(
     request: TokenRequest,
     requirements: AuthRequirements,
-  ): Promise<AuthContext | undefined>;
+  ): Promise<AuthContext<TClaims> | undefined>;
+  /**
+   * Checks further requirements (scopes, claims, step-up) for a request this guard already
+   * authenticated, without authenticating again — a DPoP proof is single-use, so a second
+   * `authenticate` of the same request would be a replay. With `auth` undefined (the request was
+   * not authenticated) it throws the bare 401. Throws an `AuthError` with the guard's challenge
+   * headers; `introspect` and `optional` are not allowed here.
+   *
+   * @example
+   * ```ts
+   * const auth = await guard.authenticate(request);
+   * guard.authorize(auth, { scopes: ['orders:write'] }, request);
+   * ```
+   */
+  authorize(
+    auth: AuthContext<object> | undefined,
+    requirements: AuthRequirements,
+    request?: Pick<TokenRequest, 'headers'>,
+  ): void;
   /**
    * The public absolute URL of a request, from the configured `publicUrl` or from the protocol and
    * Host the framework resolved (validated: an invalid Host throws a 400 `AuthError`).
@@ -128,7 +146,7 @@ export interface TokenGuard {
    * needs the `introspection` option) and prepares them, so a mistake is a `TypeError` when the
    * route is declared, not on the request path. Adapters call it when they register a route.
    */
-  checkRequirements(requirements: AuthRequirements): void;
+  checkRequirements(requirements: AuthRequirements, name?: string): void;
   /** Fetches discovery metadata and key sets now; rejects if one cannot be fetched. */
   warmUp(): Promise<void>;
   /** Closes the upstream connection pool. */
@@ -326,20 +344,61 @@ class Guard implements TokenGuard {
     if (!fresh) throw new InvalidDpopProofError('dpop.replay');
   }
 
-  #compile(requirements: AuthRequirements): CompiledRequirements {
+  #compile(requirements: AuthRequirements, name = 'requirements'): CompiledRequirements {
     let compiled = this.#compiled.get(requirements);
     if (compiled === undefined) {
-      compiled = compileRequirements(requirements, this.#config.requirements);
+      compiled = compileRequirements(requirements, this.#config.requirements, name);
       if (compiled.introspect && this.#introspector === undefined) {
-        throw new TypeError('tokenguard: "introspect: true" needs the "introspection" option');
+        throw new TypeError(
+          `tokenguard: "${name}.introspect: true" needs the "introspection" option`,
+        );
       }
       this.#compiled.set(requirements, compiled);
     }
     return compiled;
   }
 
-  checkRequirements(requirements: AuthRequirements): void {
-    this.#compile(requirements);
+  checkRequirements(requirements: AuthRequirements, name = 'requirements'): void {
+    this.#compile(requirements, name);
+  }
+
+  authorize(
+    auth: AuthContext<object> | undefined,
+    requirements: AuthRequirements,
+    request?: Pick<TokenRequest, 'headers'>,
+  ): void {
+    const compiled = this.#compile(requirements);
+    if (compiled.introspect || compiled.optional) {
+      throw new TypeError(
+        'tokenguard: authorize() cannot take "introspect" or "optional"; pass them to authenticate()',
+      );
+    }
+    try {
+      if (auth === undefined) throw new MissingTokenError('authz.not_authenticated');
+      authorize(
+        compiled,
+        auth.scopes,
+        auth.claims as Record<string, unknown>,
+        this.#config.clock() / 1000,
+      );
+    } catch (error) {
+      if (!(error instanceof AuthError)) throw error;
+      attachHeaders(error, this.#config.challenge, {
+        scheme: auth?.scheme,
+        fromQuery: false,
+        crossOrigin: request?.headers.origin !== undefined,
+        dpopNonce: undefined,
+      });
+      if (rejectedChannel.hasSubscribers) {
+        rejectedChannel.publish({
+          status: error.status,
+          code: error.code,
+          reason: error.reason,
+          tokenId: undefined,
+        });
+      }
+      throw error;
+    }
   }
 
   /** A cached verification that is still valid now, or `undefined`. */

@@ -403,3 +403,67 @@ describe('DPoP configuration', () => {
     );
   });
 });
+
+describe('guard.authorize: further requirements without authenticating again', () => {
+  it('checks scopes on a DPoP request whose proof was already used', async () => {
+    const guard = createTokenGuard({
+      issuer: as.issuer,
+      audience: as.audience,
+      dpop: { algorithms: ['ES256'] },
+    });
+    open.push(guard);
+    const token = await as.mintAccessToken({ scope: 'orders:read', cnf: { jkt: key.thumbprint } });
+    const url = 'https://api.example.com/orders';
+    const proof = await createDpopProof({ key, htm: 'POST', htu: url, accessToken: token });
+    const request = {
+      method: 'POST',
+      url,
+      headers: { authorization: `DPoP ${token}`, dpop: proof, origin: 'https://app.example' },
+    };
+    const auth = await guard.authenticate(request);
+    expect(() => guard.authorize(auth, { scopes: ['orders:read'] }, request)).not.toThrow();
+    let error: unknown;
+    try {
+      guard.authorize(auth, { scopes: ['orders:write'] }, request);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toMatchObject({
+      status: 403,
+      code: 'insufficient_scope',
+      headers: {
+        'WWW-Authenticate':
+          'Bearer, DPoP error="insufficient_scope", error_description="The access token lacks the required scope", scope="orders:write", algs="ES256"',
+        'Access-Control-Expose-Headers': 'WWW-Authenticate',
+      },
+    });
+    // Authenticating the same request again would be a replay of its proof.
+    await expect(guard.authenticate(request)).rejects.toMatchObject({
+      code: 'invalid_dpop_proof',
+      reason: 'dpop.replay',
+    });
+  });
+
+  it('answers an unauthenticated request with the bare challenge', () => {
+    const guard = createTokenGuard({ issuer: as.issuer, audience: as.audience, realm: 'api' });
+    open.push(guard);
+    expect(() => guard.authorize(undefined, { scopes: ['x'] })).toThrow(
+      expect.objectContaining({
+        status: 401,
+        headers: { 'WWW-Authenticate': 'Bearer realm="api"' },
+      }),
+    );
+    expect(() => guard.authorize(undefined, { introspect: true })).toThrow(TypeError);
+  });
+
+  it('names the caller and rejects unknown requirement keys', () => {
+    const guard = createTokenGuard({ issuer: as.issuer, audience: as.audience });
+    open.push(guard);
+    expect(() => guard.checkRequirements({ scope: ['x'] } as never, 'requireToken()')).toThrow(
+      'unknown requirement "requireToken().scope"',
+    );
+    expect(() => guard.checkRequirements({ introspect: true }, 'route GET /x')).toThrow(
+      '"route GET /x.introspect: true" needs the "introspection" option',
+    );
+  });
+});

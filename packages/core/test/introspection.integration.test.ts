@@ -343,7 +343,7 @@ describe('introspection configuration', () => {
   it('rejects introspect: true on a route when introspection is off, when the route is declared', () => {
     const guard = createTokenGuard({ issuer: 'https://auth.example.com/', audience: 'a' });
     expect(() => guard.checkRequirements({ introspect: true })).toThrow(
-      '"introspect: true" needs the "introspection" option',
+      '"requirements.introspect: true" needs the "introspection" option',
     );
   });
 });

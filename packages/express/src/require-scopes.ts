@@ -31,23 +31,10 @@ function notAuthenticated(name: string): MissingTokenError {
   return error;
 }
 
-// A DPoP request cannot be authenticated twice: its proof is single-use (RFC 9449 §11.1), so
-// core would answer the second time with a replay. Until core can authorize an AuthContext
-// without a request, the decision cannot be made here, and guessing would mean checking scopes in
-// the adapter. It is the server's configuration that is wrong, not the client's request: 500.
-function cannotReauthorize(name: string): Error {
-  return Object.assign(
-    new Error(
-      `tokenguard: ${name}() cannot check a DPoP request after requireToken(); put the requirements on requireToken(guard, { … }) for routes that accept DPoP`,
-    ),
-    { code: 'TOKENGUARD_DPOP_REAUTHORIZE', status: 500, expose: false },
-  );
-}
-
 /**
- * Checks requirements on a request that `requireToken()` or `optionalToken()` already saw. The
- * decision is core's: the request is authenticated again with the same guard and these
- * requirements, which for a token just verified is a lookup in core's verified-token cache.
+ * Checks requirements on a request that `requireToken()` or `optionalToken()` already
+ * authenticated. The decision is core's: `guard.authorize()` checks the principal the guard
+ * resolved, without authenticating again (a DPoP proof is single-use, so that would be a replay).
  */
 function authorizeWith(name: string, requirements: Readonly<AuthRequirements>): AuthMiddleware {
   validateRequirements(requirements, name);
@@ -57,11 +44,13 @@ function authorizeWith(name: string, requirements: Readonly<AuthRequirements>): 
       next(notAuthenticated(name));
       return;
     }
-    if (state.auth?.scheme === 'DPoP') {
-      next(cannotReauthorize(name));
+    try {
+      state.guard.authorize(state.auth, requirements, state.request);
+    } catch (error) {
+      next(error);
       return;
     }
-    state.guard.authenticate(state.request, requirements).then(() => next(), next);
+    next();
   };
 }
 
@@ -74,9 +63,8 @@ function scopeList(name: string, scopes: readonly string[]): readonly string[] {
  * Requires every one of these scopes, after `requireToken()` (for example a global
  * `app.use(requireToken())`). A missing scope is a 403 `insufficient_scope` naming the required
  * scopes; a request that no `requireToken()` authenticated (or an anonymous one after
- * `optionalToken()`) is a 401. Scopes are validated at construction (`TypeError`). A request
- * authenticated with DPoP cannot be checked again (its proof is single-use): that is a 500 error,
- * so on DPoP routes give the scopes to `requireToken(guard, { scopes })` instead.
+ * `optionalToken()`) is a 401. Scopes are validated at construction (`TypeError`). Works for
+ * DPoP requests too: the principal is checked, the request is not authenticated again.
  *
  * @example
  * ```ts

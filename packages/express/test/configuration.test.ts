@@ -60,7 +60,7 @@ const mistakes: Array<[string, () => unknown, RegExp]> = [
   [
     'introspect on a guard without introspection (checked by the guard)',
     () => requireToken(guard, { introspect: true }),
-    /"introspect: true" needs the "introspection" option/,
+    /"requireToken.introspect: true" needs the "introspection" option/,
   ],
   [
     'a negative maxAge',

@@ -108,16 +108,19 @@ describe.each(EXPRESS_VERSIONS)('DPoP on %s', (_name, createApp) => {
     expect(reply.headers['www-authenticate']).toContain('error="insufficient_scope"');
   });
 
-  it('cannot re-check a DPoP request in requireScopes(): a 500 that says why', async () => {
-    // The proof is single-use; re-authenticating would be a replay. Bearer tokens are fine.
+  it('checks requireScopes() on a DPoP request without replaying its proof', async () => {
+    // requireScopes() after requireToken(): core's authorize() checks the principal and never
+    // authenticates (replays) the request again.
     const htu = `http://127.0.0.1:${server.port}/later/orders`;
-    const reply = await dpopCall('/later/orders', htu);
-    expect(reply.status).toBe(500);
-    expect(reply.json).toMatchObject({ code: 'TOKENGUARD_DPOP_REAUTHORIZE' });
-    const bearer = await send(`${server.baseUrl}/later/orders`, {
-      headers: { authorization: `Bearer ${await as.mintAccessToken()}` },
+    expect((await dpopCall('/later/orders', htu)).status).toBe(200);
+    const narrow = await as.mintAccessToken({ scope: 'profile', cnf: { jkt: key.thumbprint } });
+    const proof = await createDpopProof({ key, htm: 'GET', htu, accessToken: narrow });
+    const reply = await send(`${server.baseUrl}/later/orders`, {
+      headers: { authorization: `DPoP ${narrow}`, dpop: proof },
     });
-    expect(bearer.status).toBe(200);
+    expect(reply.status).toBe(403);
+    expect(reply.headers['www-authenticate']).toContain('error="insufficient_scope"');
+    expect(reply.headers['www-authenticate']).toContain('scope="orders:read"');
   });
 
   it('answers use_dpop_nonce with a DPoP-Nonce header, then accepts the nonce', async () => {

@@ -44,6 +44,16 @@ export interface CompiledRequirements {
   readonly optional: boolean;
 }
 
+const KNOWN_KEYS = new Set([
+  'scopes',
+  'anyScopes',
+  'claims',
+  'acrValues',
+  'maxAge',
+  'introspect',
+  'optional',
+]);
+
 function scopeList(value: unknown, name: string): readonly string[] {
   if (value === undefined) return [];
   if (!Array.isArray(value) || !value.every(isScopeToken)) {
@@ -66,6 +76,12 @@ export function compileRequirements(
   const req = input ?? {};
   if (typeof req !== 'object' || req === null) {
     throw new TypeError(`tokenguard: "${prefix}" must be an object`);
+  }
+  for (const key of Object.keys(req)) {
+    // A typo (`scope` for `scopes`) must not silently drop a requirement.
+    if (!KNOWN_KEYS.has(key)) {
+      throw new TypeError(`tokenguard: unknown requirement "${prefix}.${key}"`);
+    }
   }
   const scopes = scopeList(req.scopes, `${prefix}.scopes`);
   const anyScopes = scopeList(req.anyScopes, `${prefix}.anyScopes`);

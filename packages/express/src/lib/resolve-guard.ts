@@ -102,6 +102,6 @@ export function resolveGuard(
     guard = defaultGuard();
   }
   if (extra !== undefined) requirements = Object.freeze({ ...requirements, ...extra });
-  if (requirements !== undefined) guard.checkRequirements(requirements);
+  if (requirements !== undefined) guard.checkRequirements(requirements, name);
   return { guard, requirements };
 }
