@@ -20,6 +20,12 @@ const split = (value: string) =>
  * | `TOKENGUARD_CLOCK_TOLERANCE` | `clockTolerance` (seconds) |
  * | `TOKENGUARD_RESOURCE` | `resource` |
  * | `TOKENGUARD_REALM` | `realm` |
+ * | `TOKENGUARD_INTROSPECTION_CLIENT_ID` | `introspection.clientId` (turns introspection on) |
+ * | `TOKENGUARD_INTROSPECTION_CLIENT_SECRET` | `introspection.clientSecret` |
+ * | `TOKENGUARD_INTROSPECTION_ENDPOINT` | `introspection.endpoint` |
+ * | `TOKENGUARD_INTROSPECTION_MODE` | `introspection.mode` (`opaque` or `always`) |
+ * | `TOKENGUARD_DPOP` | `dpop.mode` (`allowed`, `required` or `disabled`) |
+ * | `TOKENGUARD_DPOP_NONCE_SECRET` | `dpop.nonce.secret` (turns server nonces on) |
  *
  * Unset variables are left out, so `createTokenGuard` reports what is missing by option name.
  *
@@ -65,5 +71,25 @@ export function optionsFromEnv(
   if (resource !== undefined) options.resource = resource;
   const realm = read('TOKENGUARD_REALM');
   if (realm !== undefined) options.realm = realm;
+
+  const clientId = read('TOKENGUARD_INTROSPECTION_CLIENT_ID');
+  if (clientId !== undefined) {
+    const introspection: NonNullable<TokenGuardOptions['introspection']> = { clientId };
+    const secret = read('TOKENGUARD_INTROSPECTION_CLIENT_SECRET');
+    if (secret !== undefined) introspection.clientSecret = secret;
+    const endpoint = read('TOKENGUARD_INTROSPECTION_ENDPOINT');
+    if (endpoint !== undefined) introspection.endpoint = endpoint;
+    const mode = read('TOKENGUARD_INTROSPECTION_MODE');
+    if (mode !== undefined) introspection.mode = mode as 'opaque' | 'always';
+    options.introspection = introspection;
+  }
+  const dpopMode = read('TOKENGUARD_DPOP');
+  const nonceSecret = read('TOKENGUARD_DPOP_NONCE_SECRET');
+  if (dpopMode !== undefined || nonceSecret !== undefined) {
+    const dpop: NonNullable<TokenGuardOptions['dpop']> = {};
+    if (dpopMode !== undefined) dpop.mode = dpopMode as 'allowed' | 'required' | 'disabled';
+    if (nonceSecret !== undefined) dpop.nonce = { secret: nonceSecret };
+    options.dpop = dpop;
+  }
   return options;
 }

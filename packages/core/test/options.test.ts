@@ -129,6 +129,30 @@ describe('optionsFromEnv', () => {
     });
   });
 
+  it('reads introspection and DPoP settings', () => {
+    expect(
+      optionsFromEnv({
+        TOKENGUARD_INTROSPECTION_CLIENT_ID: 'api',
+        TOKENGUARD_INTROSPECTION_CLIENT_SECRET: 's',
+        TOKENGUARD_INTROSPECTION_MODE: 'always',
+        TOKENGUARD_DPOP: 'required',
+        TOKENGUARD_DPOP_NONCE_SECRET: 'n'.repeat(32),
+      }),
+    ).toEqual({
+      introspection: { clientId: 'api', clientSecret: 's', mode: 'always' },
+      dpop: { mode: 'required', nonce: { secret: 'n'.repeat(32) } },
+    });
+    expect(() =>
+      createTokenGuard(
+        optionsFromEnv({
+          TOKENGUARD_ISSUER: 'https://a.example/',
+          TOKENGUARD_AUDIENCE: 'x',
+          TOKENGUARD_DPOP: 'maybe',
+        }),
+      ),
+    ).toThrow('"dpop.mode"');
+  });
+
   it('leaves unset variables out, so the guard names the missing option', () => {
     expect(optionsFromEnv({})).toEqual({});
     expect(() => createTokenGuard(optionsFromEnv({ TOKENGUARD_AUDIENCE: 'x' }))).toThrow(
