@@ -1,4 +1,9 @@
-import type { AuthorizationServer } from '@tokenguard/testing';
+import {
+  type AuthorizationServer,
+  createDpopKey,
+  createDpopProof,
+  type DpopKey,
+} from '@tokenguard/testing';
 
 /** What a step needs: where things run, and what earlier steps learned. */
 export interface DemoContext {
@@ -8,6 +13,10 @@ export interface DemoContext {
   client: { clientId: string; clientSecret: string };
   /** The access token the client got from the token endpoint (step 1). */
   token?: string;
+  /** A second client whose tokens are opaque: the API introspects them. */
+  opaqueClient: { clientId: string; clientSecret: string };
+  /** The DPoP client's key, its bound token, and the last proof it sent. */
+  dpop: { key: DpopKey; token?: string; proof?: string };
 }
 
 /** One request and its answer, as the transcript prints them. */
@@ -31,7 +40,7 @@ export interface DemoStep {
 }
 
 // Response headers worth showing; the rest (Date, ETag, …) is noise here.
-const SHOWN = ['www-authenticate', 'location', 'retry-after', 'cache-control'];
+const SHOWN = ['www-authenticate', 'location', 'retry-after', 'cache-control', 'dpop-nonce'];
 
 /** Sends a request with fetch and records it. */
 export async function exchange(
@@ -73,6 +82,52 @@ const callApi = (
     path,
   );
 };
+
+/** client_credentials at the token endpoint, optionally with a DPoP proof (RFC 9449 §5). */
+async function requestToken(
+  context: DemoContext,
+  client: { clientId: string; clientSecret: string },
+  scope: string,
+  dpopProof?: string,
+): Promise<{ exchange: Exchange; token: string | undefined }> {
+  const basic = Buffer.from(
+    `${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.clientSecret)}`,
+  ).toString('base64');
+  const headers: Record<string, string> = {
+    authorization: `Basic ${basic}`,
+    'content-type': 'application/x-www-form-urlencoded',
+  };
+  if (dpopProof !== undefined) headers.dpop = dpopProof;
+  const result = await exchange(
+    context.as.tokenEndpoint,
+    {
+      method: 'POST',
+      headers,
+      body: new URLSearchParams({ grant_type: 'client_credentials', scope }).toString(),
+    },
+    context.as.tokenEndpoint,
+  );
+  const token =
+    result.status === 200
+      ? (JSON.parse(result.responseBody) as { access_token: string }).access_token
+      : undefined;
+  return { exchange: result, token };
+}
+
+/** A DPoP request: `Authorization: DPoP <token>` and a proof for this method and URL. */
+async function callWithDpop(context: DemoContext, path: string, proof?: string): Promise<Exchange> {
+  const { key, token } = context.dpop;
+  if (token === undefined) throw new Error('no DPoP-bound token: the token request failed');
+  const dpopProof =
+    proof ??
+    (await createDpopProof({ key, htm: 'GET', htu: `${context.api}${path}`, accessToken: token }));
+  context.dpop.proof = dpopProof;
+  return exchange(
+    `${context.api}${path}`,
+    { method: 'GET', headers: { authorization: `DPoP ${token}`, dpop: dpopProof } },
+    path,
+  );
+}
 
 const tokenOf = (context: DemoContext) => {
   if (context.token === undefined) throw new Error('no token: the token request failed');
@@ -155,7 +210,65 @@ export const demoSteps: DemoStep[] = [
       return callApi(context, 'GET', '/orders', `${header}.${forged}.${signature}`);
     },
   },
+  {
+    title: 'Another client gets an opaque token (not a JWT): the API introspects it (RFC 7662)',
+    expected: { status: 200 },
+    async run(context) {
+      const { token } = await requestToken(context, context.opaqueClient, 'orders:read');
+      if (token === undefined) throw new Error('no opaque token: the token request failed');
+      return callApi(context, 'GET', '/orders', token);
+    },
+  },
+  {
+    title: 'A revoked opaque token: the authorization server says inactive, 401 invalid_token',
+    expected: { status: 401, error: 'invalid_token' },
+    async run(context) {
+      const { token } = await requestToken(context, context.opaqueClient, 'orders:read');
+      if (token === undefined) throw new Error('no opaque token: the token request failed');
+      context.as.revoke(token);
+      return callApi(context, 'GET', '/orders', token);
+    },
+  },
+  {
+    title: 'A DPoP client gets a token bound to its key (a DPoP proof on the token request)',
+    expected: { status: 200 },
+    async run(context) {
+      const proof = await createDpopProof({
+        key: context.dpop.key,
+        htm: 'POST',
+        htu: context.as.tokenEndpoint,
+      });
+      const { exchange: result, token } = await requestToken(
+        context,
+        context.client,
+        'orders:read',
+        proof,
+      );
+      context.dpop.token = token;
+      return result;
+    },
+  },
+  {
+    title: 'The bound token with a fresh DPoP proof for this request: 200',
+    expected: { status: 200 },
+    run: (context) => callWithDpop(context, '/orders'),
+  },
+  {
+    title: 'The same proof replayed (a stolen request): 401 invalid_dpop_proof',
+    expected: { status: 401, error: 'invalid_dpop_proof' },
+    run: (context) => callWithDpop(context, '/orders', context.dpop.proof),
+  },
+  {
+    title: 'The bound token sent as a plain bearer token (no proof): 401 invalid_token',
+    expected: { status: 401, error: 'invalid_token' },
+    run: (context) => callApi(context, 'GET', '/orders', context.dpop.token),
+  },
 ];
+
+/** A fresh DPoP key for the demo's DPoP client. */
+export function newDpopKey(): DpopKey {
+  return createDpopKey('ES256');
+}
 
 /** The RFC 6750 `error` attribute of a challenge, if any. */
 export function challengeError(challenge: string | undefined): string | undefined {

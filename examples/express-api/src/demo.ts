@@ -1,7 +1,13 @@
 import type { AddressInfo } from 'node:net';
 import { createAuthorizationServer } from '@tokenguard/testing';
 import { createApp } from './app.js';
-import { challengeError, type DemoContext, demoSteps, type Exchange } from './demo-steps.js';
+import {
+  challengeError,
+  type DemoContext,
+  demoSteps,
+  type Exchange,
+  newDpopKey,
+} from './demo-steps.js';
 
 // `pnpm demo`: the orders API and a local authorization server on loopback, a client that gets a
 // token, and a transcript of real requests and answers. Exits 1 if any answer is not the expected
@@ -11,10 +17,12 @@ import { challengeError, type DemoContext, demoSteps, type Exchange } from './de
 const short = (text: string) =>
   text
     .replace(/\b(eyJ[\w-]{16})[\w-]*\.[\w-]+\.[\w-]*/g, '$1…')
-    .replace(/(Basic [\w+/]{12})[\w+/=]*/g, '$1…');
+    .replace(/(Basic [\w+/]{12})[\w+/=]*/g, '$1…')
+    .replace(/\b(Bearer|DPoP) (?!eyJ)([\w-]{10})[\w~+/.=-]*/g, '$1 $2…');
 
 const STATUS_TEXT: Record<number, string> = {
   200: 'OK',
+  400: 'Bad Request',
   201: 'Created',
   401: 'Unauthorized',
   403: 'Forbidden',
@@ -24,6 +32,7 @@ function print(exchange: Exchange): void {
   console.log(`   > ${exchange.method} ${exchange.target}`);
   for (const [name, value] of Object.entries(exchange.requestHeaders)) {
     if (name === 'authorization') console.log(`   > Authorization: ${short(value)}`);
+    if (name === 'dpop') console.log(`   > DPoP: ${short(value)}`);
   }
   if (exchange.requestBody !== undefined) console.log(`   > ${exchange.requestBody}`);
   const text = exchange.statusText || STATUS_TEXT[exchange.status] || '';
@@ -45,7 +54,22 @@ const client = as.registerClient({
   clientId: 'demo-client',
   scopes: ['orders:read', 'orders:write'],
 });
-const app = createApp({ auth: { issuer: as.issuer, audience: as.audience, realm: 'orders-api' } });
+const opaqueClient = as.registerClient({
+  clientId: 'demo-opaque-client',
+  scopes: ['orders:read'],
+  tokenFormat: 'opaque',
+});
+// The API's own credentials at the authorization server, for introspection.
+const api = as.registerClient({ clientId: 'orders-api' });
+const app = createApp({
+  auth: {
+    issuer: as.issuer,
+    audience: as.audience,
+    realm: 'orders-api',
+    introspection: { clientId: api.clientId, clientSecret: api.clientSecret },
+    dpop: { algorithms: ['ES256', 'EdDSA'] },
+  },
+});
 const server = app.listen(0, '127.0.0.1');
 await new Promise<void>((resolve, reject) => {
   server.once('listening', resolve).once('error', reject);
@@ -54,6 +78,8 @@ const context: DemoContext = {
   api: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
   as,
   client,
+  opaqueClient,
+  dpop: { key: newDpopKey() },
 };
 
 console.log('tokenguard demo: an Express API protected by @tokenguard/express\n');

@@ -1,17 +1,27 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { optionsFromEnv } from '@tokenguard/core';
+import type { GuardOptions } from '@tokenguard/express';
+import { createRedisStore, type RedisStore } from '@tokenguard/redis';
 import { type AuthorizationServer, createAuthorizationServer } from '@tokenguard/testing';
 import { createApp } from './app.js';
 
 // `npm start`. With TOKENGUARD_ISSUER set, the API trusts that authorization server
 // (TOKENGUARD_AUDIENCE names this API). Without it, a local authorization server starts in this
 // process so that everything works with nothing else installed.
+// With REDIS_URL set, DPoP replay detection and introspection answers are shared with every other
+// instance using the same Redis (see the README's two-instance setup).
 const port = Number(process.env.PORT ?? 3000);
+const store: RedisStore | undefined = process.env.REDIS_URL
+  ? createRedisStore({ url: process.env.REDIS_URL })
+  : undefined;
 let as: AuthorizationServer | undefined;
 let server: Server;
 
 if (process.env.TOKENGUARD_ISSUER) {
-  server = createApp().listen(port);
+  // TOKENGUARD_ISSUER is set, so the environment's options name an issuer.
+  const auth = { ...optionsFromEnv(), ...(store && { store }) } as GuardOptions;
+  server = createApp({ auth }).listen(port);
   server.once('listening', () => {
     console.log(`orders API on port ${(server.address() as AddressInfo).port}`);
     console.log(`trusting ${process.env.TOKENGUARD_ISSUER} for ${process.env.TOKENGUARD_AUDIENCE}`);
@@ -22,10 +32,9 @@ if (process.env.TOKENGUARD_ISSUER) {
     clientId: 'orders-client',
     scopes: ['orders:read', 'orders:write'],
   });
-  server = createApp({ auth: { issuer: as.issuer, audience: as.audience } }).listen(
-    port,
-    '127.0.0.1',
-  );
+  server = createApp({
+    auth: { issuer: as.issuer, audience: as.audience, ...(store && { store }) },
+  }).listen(port, '127.0.0.1');
   server.once('listening', () => {
     const api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     console.log(`orders API            ${api}`);
@@ -55,5 +64,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     server.closeAllConnections();
     server.close();
     void as?.close();
+    void store?.close();
   });
 }
