@@ -1,0 +1,200 @@
+import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import {
+  type AuthContext,
+  type AuthError,
+  type AuthRequirements,
+  type TokenGuard as CoreTokenGuard,
+  isAuthError,
+  type TokenRequest,
+} from '@tokenguard/core';
+import { ClaimsMetadata } from './claims.decorator.js';
+import { TOKEN_GUARD } from './constants.js';
+import { toHttpException } from './http-exception.js';
+import { recordAuth } from './lib/auth-state.js';
+import { AccessMetadata } from './public.decorator.js';
+import { setResponseHeaders, toTokenRequest } from './request.js';
+import { AnyScopesMetadata, ScopesMetadata } from './scopes.decorator.js';
+
+/** A controller class or a handler function, as Nest's `Reflector` takes them. */
+type Target = Parameters<Reflector['get']>[1];
+
+/** How one handler is protected: resolved once from its decorators and its controller's. */
+interface Route {
+  readonly public: boolean;
+  /** The same object on every request, so that core compiles it once. */
+  readonly requirements: Readonly<AuthRequirements>;
+}
+
+/**
+ * A Nest guard that authenticates the request with the module's core guard (`TOKEN_GUARD`) and
+ * checks the route's requirements there: `@Scopes()`, `@AnyScopes()`, `@Claims()`, `@Public()`
+ * and `@OptionalAuth()`, from the handler and its controller (see the README for the precedence
+ * rules). The decisions are core's; this class translates.
+ *
+ * - Accepted: `@Auth()` gives the `AuthContext`, `req.auth` is set, and core's response headers
+ *   (a fresh `DPoP-Nonce`, `Cache-Control` for a query token) are added to the response.
+ * - Rejected: core's headers (`WWW-Authenticate`, `Retry-After`, …) are set on the response, then
+ *   the built-in `HttpException` of the status is thrown (`UnauthorizedException`,
+ *   `ForbiddenException`, `BadRequestException`, `ServiceUnavailableException`) with the RFC 6750
+ *   body `{ error, error_description }` (none for a request without credentials) and core's
+ *   `AuthError` as its `cause`, so your exception filters see it.
+ *
+ * Works on the Express and the Fastify platform. Use it per controller with
+ * `@UseGuards(TokenGuard)` (the module must be imported, or `isGlobal`), or for the whole
+ * application with `TokenGuardModule.forRoot({ global: true })`. It does NOT check anything the
+ * application knows better (that the user still exists, owns the order…).
+ *
+ * Subclass it to support another context type or to change how requirements are found: override
+ * {@link TokenGuard.getRequest}, {@link TokenGuard.getResponse},
+ * {@link TokenGuard.getRequirements}, {@link TokenGuard.isPublic},
+ * {@link TokenGuard.toTokenRequest} or {@link TokenGuard.toException}, and inject explicitly
+ * (`@Inject(TOKEN_GUARD)`, `@Inject(Reflector)`) if you write a constructor.
+ *
+ * @example
+ * ```ts
+ * @UseGuards(TokenGuard)
+ * @Controller('orders')
+ * export class OrdersController {
+ *   @Scopes('orders:read')
+ *   @Get()
+ *   list(@Auth() auth: AuthContext) {
+ *     return this.orders.visibleTo(auth.principalId);
+ *   }
+ * }
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6750
+ */
+@Injectable()
+export class TokenGuard implements CanActivate {
+  readonly #routes = new WeakMap<Target, WeakMap<Target, Route>>();
+
+  constructor(
+    @Inject(TOKEN_GUARD) protected readonly tokenGuard: CoreTokenGuard,
+    @Inject(Reflector) protected readonly reflector: Reflector,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = this.getRequest(context);
+    if (this.isPublic(context)) {
+      recordAuth(request, undefined);
+      return true;
+    }
+    let auth: AuthContext | undefined;
+    try {
+      auth = await this.tokenGuard.authenticate(
+        this.toTokenRequest(request),
+        this.getRequirements(context),
+      );
+    } catch (error) {
+      if (!isAuthError(error)) throw error;
+      // On the response first: a filter that renders the exception its own way still sends the
+      // challenge, on either platform.
+      setResponseHeaders(this.getResponse(context), error.headers);
+      throw this.toException(error);
+    }
+    recordAuth(request, auth);
+    (request as { auth?: AuthContext }).auth = auth;
+    if (auth?.responseHeaders !== undefined) {
+      setResponseHeaders(this.getResponse(context), auth.responseHeaders);
+    }
+    return true;
+  }
+
+  /**
+   * The request to authenticate: an Express request, a `FastifyRequest` or a Node
+   * `IncomingMessage`. `@Auth()` finds the result by this object. Throws for a context that is not
+   * HTTP; override it (with {@link TokenGuard.getResponse}) for GraphQL or WebSockets.
+   */
+  protected getRequest(context: ExecutionContext): object {
+    if (context.getType() !== 'http') {
+      throw new Error(
+        `tokenguard: TokenGuard handles HTTP requests, not "${context.getType()}"; override getRequest() and getResponse() in a subclass`,
+      );
+    }
+    return context.switchToHttp().getRequest<object>();
+  }
+
+  /**
+   * Where response headers go: an Express response or a Fastify reply; `undefined` when there is
+   * none (headers are then not set).
+   */
+  protected getResponse(context: ExecutionContext): object | undefined {
+    return context.getType() === 'http' ? context.switchToHttp().getResponse<object>() : undefined;
+  }
+
+  /** Maps the request to core's `TokenRequest` (method, lazy public URL, headers, raw headers, body). */
+  protected toTokenRequest(request: object): TokenRequest {
+    return toTokenRequest(this.tokenGuard, request);
+  }
+
+  /** Whether the handler is `@Public()`: then nothing is checked. */
+  protected isPublic(context: ExecutionContext): boolean {
+    return this.#route(context).public;
+  }
+
+  /**
+   * The requirements core checks for this handler. The default merges the handler's and the
+   * controller's decorators once per handler and returns the same frozen object every time; an
+   * override should do the same, so that core compiles each requirements object only once.
+   */
+  protected getRequirements(context: ExecutionContext): Readonly<AuthRequirements> {
+    return this.#route(context).requirements;
+  }
+
+  /** What to throw for a rejected request; by default the `HttpException` of its status. */
+  protected toException(error: AuthError): unknown {
+    return toHttpException(error);
+  }
+
+  #route(context: ExecutionContext): Route {
+    const controller = context.getClass();
+    const handler = context.getHandler();
+    let routes = this.#routes.get(controller);
+    if (routes === undefined) {
+      routes = new WeakMap();
+      this.#routes.set(controller, routes);
+    }
+    let route = routes.get(handler);
+    if (route === undefined) {
+      route = this.#resolve(handler, controller);
+      routes.set(handler, route);
+    }
+    return route;
+  }
+
+  // Precedence: @Scopes() add up (controller's, then handler's); @Claims() add up with the
+  // handler's rule winning for the same claim; the handler's @AnyScopes() replaces the
+  // controller's. @Public() / @OptionalAuth(): the handler's wins; the controller's applies only
+  // to handlers without requirements of their own, so that a handler's @Scopes() is never
+  // silently public.
+  #resolve(handler: Target, controller: Target): Route {
+    const reflector = this.reflector;
+    const handlerScopes = reflector.get(ScopesMetadata, handler);
+    const controllerScopes = reflector.get(ScopesMetadata, controller);
+    const handlerClaims = reflector.get(ClaimsMetadata, handler);
+    const controllerClaims = reflector.get(ClaimsMetadata, controller);
+    const anyScopes = reflector.getAllAndOverride(AnyScopesMetadata, [handler, controller]);
+    const ownRequirements =
+      handlerScopes !== undefined ||
+      handlerClaims !== undefined ||
+      reflector.get(AnyScopesMetadata, handler) !== undefined;
+    const access =
+      reflector.get(AccessMetadata, handler) ??
+      (ownRequirements ? undefined : reflector.get(AccessMetadata, controller));
+
+    const requirements: { -readonly [K in keyof AuthRequirements]: AuthRequirements[K] } = {};
+    if (handlerScopes !== undefined || controllerScopes !== undefined) {
+      requirements.scopes = [...new Set([...(controllerScopes ?? []), ...(handlerScopes ?? [])])];
+    }
+    if (anyScopes !== undefined) requirements.anyScopes = anyScopes;
+    if (handlerClaims !== undefined || controllerClaims !== undefined) {
+      requirements.claims = { ...controllerClaims, ...handlerClaims };
+    }
+    if (access === 'optional') requirements.optional = true;
+    Object.freeze(requirements);
+    // Compiled now, against this guard's configuration, and cached by core under this object.
+    if (access !== 'public') this.tokenGuard.checkRequirements(requirements);
+    return { public: access === 'public', requirements };
+  }
+}
