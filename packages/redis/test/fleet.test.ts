@@ -1,10 +1,10 @@
+import { AuthError, createTokenGuard, type TokenGuard, type TokenRequest } from '@tokenguard/core';
 import {
   type AuthorizationServer,
   createAuthorizationServer,
   createDpopKey,
   createDpopProof,
 } from '@tokenguard/testing';
-import { AuthError, createTokenGuard, type TokenGuard, type TokenRequest } from '@tokenguard/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisStore, type RedisStore } from '../src/index.js';
 import { type RedisProcess, redisSkipReason, startRedis } from './support/redis-server.js';
@@ -38,7 +38,10 @@ describe.skipIf(skip !== undefined)('two guards sharing one Redis', () => {
       audience: as.audience,
       store,
       dpop: {},
-      introspection: { clientId: as.defaultClient.clientId, clientSecret: as.defaultClient.clientSecret },
+      introspection: {
+        clientId: as.defaultClient.clientId,
+        clientSecret: as.defaultClient.clientSecret,
+      },
       // No local verified-token cache: every answer below comes from Redis or upstream.
       cache: false,
     });
@@ -61,7 +64,11 @@ describe.skipIf(skip !== undefined)('two guards sharing one Redis', () => {
     const key = createDpopKey();
     const token = await as.mintAccessToken({ cnf: { jkt: key.thumbprint } });
     const proof = await createDpopProof({ key, htm: 'GET', htu: URL_A, accessToken: token });
-    const request = { method: 'GET', url: URL_A, headers: { authorization: `DPoP ${token}`, dpop: proof } };
+    const request = {
+      method: 'GET',
+      url: URL_A,
+      headers: { authorization: `DPoP ${token}`, dpop: proof },
+    };
     expect(await status(a!, request)).toBe(200);
     expect(await status(b!, request)).toBe(401);
     expect(await status(a!, request)).toBe(401);
@@ -83,15 +90,29 @@ describe.skipIf(skip !== undefined)('two guards sharing one Redis', () => {
     const dpopRequest = async () => {
       const token = await as.mintAccessToken({ cnf: { jkt: key.thumbprint } });
       const proof = await createDpopProof({ key, htm: 'GET', htu: URL_A, accessToken: token });
-      return { method: 'GET', url: URL_A, headers: { authorization: `DPoP ${token}`, dpop: proof } };
+      return {
+        method: 'GET',
+        url: URL_A,
+        headers: { authorization: `DPoP ${token}`, dpop: proof },
+      };
     };
-    const bearer = async () => ({ method: 'GET', url: URL_A, headers: { authorization: `Bearer ${await as.mintAccessToken()}` } });
-    const opaque = async () => ({ method: 'GET', url: URL_A, headers: { authorization: `Bearer ${await as.mintOpaqueToken()}` } });
+    const bearer = async () => ({
+      method: 'GET',
+      url: URL_A,
+      headers: { authorization: `Bearer ${await as.mintAccessToken()}` },
+    });
+    const opaque = async () => ({
+      method: 'GET',
+      url: URL_A,
+      headers: { authorization: `Bearer ${await as.mintOpaqueToken()}` },
+    });
 
     expect(await status(guard, await dpopRequest())).toBe(200);
     await redis.kill();
     try {
-      const unavailable = await guard.authenticate(await dpopRequest()).catch((error: unknown) => error);
+      const unavailable = await guard
+        .authenticate(await dpopRequest())
+        .catch((error: unknown) => error);
       expect(unavailable).toBeInstanceOf(AuthError);
       expect((unavailable as AuthError).status).toBe(503);
       expect((unavailable as AuthError).headers['Retry-After']).toBe('1');
