@@ -11,13 +11,29 @@ import {
 import { ClaimsMetadata } from './claims.decorator.js';
 import { TOKEN_GUARD } from './constants.js';
 import { toHttpException } from './http-exception.js';
-import { recordAuth } from './lib/auth-state.js';
+import { recalledAuth, recordAuth } from './lib/auth-state.js';
 import { AccessMetadata } from './public.decorator.js';
 import { setResponseHeaders, toTokenRequest } from './request.js';
 import { AnyScopesMetadata, ScopesMetadata } from './scopes.decorator.js';
 
+// `authorize()` checks a principal that is already there: `optional` has no meaning for it (and
+// core refuses it). One stripped copy per requirements object, so that core compiles it once.
+const withoutOptional = new WeakMap<object, Readonly<AuthRequirements>>();
+function authorizable(requirements: Readonly<AuthRequirements>): Readonly<AuthRequirements> {
+  if (requirements.optional === undefined) return requirements;
+  let stripped = withoutOptional.get(requirements);
+  if (stripped === undefined) {
+    const { optional: _optional, ...rest } = requirements;
+    stripped = Object.freeze(rest);
+    withoutOptional.set(requirements, stripped);
+  }
+  return stripped;
+}
+
 /** A controller class or a handler function, as Nest's `Reflector` takes them. */
 type Target = Parameters<Reflector['get']>[1];
+
+const nameOf = (target: Target): string => (target as { name?: string }).name || 'anonymous';
 
 /** How one handler is protected: resolved once from its decorators and its controller's. */
 interface Route {
@@ -76,16 +92,25 @@ export class TokenGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = this.getRequest(context);
+    const guard = this.tokenGuard;
     if (this.isPublic(context)) {
-      recordAuth(request, undefined);
+      if (recalledAuth(request) === undefined) recordAuth(request, { auth: undefined, guard });
       return true;
     }
+    const requirements = this.getRequirements(context);
+    const tokenRequest = this.toTokenRequest(request);
+    const previous = recalledAuth(request);
     let auth: AuthContext | undefined;
     try {
-      auth = await this.tokenGuard.authenticate(
-        this.toTokenRequest(request),
-        this.getRequirements(context),
-      );
+      if (previous?.auth !== undefined && previous.guard === guard && !requirements.introspect) {
+        // Another TokenGuard already authenticated this request (a global one, then the
+        // controller's): check this route's requirements on that principal. Authenticating again
+        // would replay a DPoP proof, which is single-use.
+        auth = previous.auth;
+        guard.authorize(auth, authorizable(requirements), tokenRequest);
+      } else {
+        auth = await guard.authenticate(tokenRequest, requirements);
+      }
     } catch (error) {
       if (!isAuthError(error)) throw error;
       // On the response first: a filter that renders the exception its own way still sends the
@@ -93,9 +118,9 @@ export class TokenGuard implements CanActivate {
       setResponseHeaders(this.getResponse(context), error.headers);
       throw this.toException(error);
     }
-    recordAuth(request, auth);
+    recordAuth(request, { auth, guard });
     (request as { auth?: AuthContext }).auth = auth;
-    if (auth?.responseHeaders !== undefined) {
+    if (auth?.responseHeaders !== undefined && auth !== previous?.auth) {
       setResponseHeaders(this.getResponse(context), auth.responseHeaders);
     }
     return true;
@@ -194,7 +219,9 @@ export class TokenGuard implements CanActivate {
     if (access === 'optional') requirements.optional = true;
     Object.freeze(requirements);
     // Compiled now, against this guard's configuration, and cached by core under this object.
-    if (access !== 'public') this.tokenGuard.checkRequirements(requirements);
+    if (access !== 'public') {
+      this.tokenGuard.checkRequirements(requirements, `${nameOf(controller)}.${nameOf(handler)}`);
+    }
     return { public: access === 'public', requirements };
   }
 }

@@ -291,6 +291,41 @@ describe.each(PLATFORMS)('DPoP and the public URL on the %s platform', (name, pl
     expect(elsewhere.json).toMatchObject({ error: 'invalid_dpop_proof' });
   });
 
+  it('authenticates once when two TokenGuards run (a DPoP proof is single-use)', async () => {
+    @UseGuards(TokenGuard)
+    @Controller('twice')
+    class TwiceController {
+      @Scopes('orders:write')
+      @Get()
+      twice(@Auth() auth: AuthContext) {
+        return { scheme: auth.scheme };
+      }
+    }
+    @Module({
+      imports: [TokenGuardModule.forRoot({ ...GUARD_OPTIONS(), dpop: {}, global: true })],
+      controllers: [TwiceController],
+    })
+    class AppModule {}
+    const app = await startApp(platform, AppModule);
+    running.push(app);
+    const key = createDpopKey();
+    const request = async (scope: string) => {
+      const token = await as.mintAccessToken({ scope, cnf: { jkt: key.thumbprint } });
+      const htu = `${app.baseUrl}/twice`;
+      const proof = await createDpopProof({ key, htm: 'GET', htu, accessToken: token });
+      return send(htu, { headers: { authorization: `DPoP ${token}`, dpop: proof } });
+    };
+    const ok = await request('orders:write');
+    expect(ok.status).toBe(200);
+    expect(ok.json).toEqual({ scheme: 'DPoP' });
+    // The controller's guard checks its scopes on the principal the global one verified.
+    const forbidden = await request('orders:read');
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.headers['www-authenticate']).toMatch(
+      /^Bearer, DPoP error="insufficient_scope", .*scope="orders:write", algs="/,
+    );
+  });
+
   it('reads X-Forwarded-Proto and X-Forwarded-Host only from a trusted proxy', async () => {
     const forwarded = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'api.example.com' };
     const untrusted = await dpopApp(false);
