@@ -115,8 +115,9 @@ export interface TokenGuard {
    * Checks further requirements (scopes, claims, step-up) for a request this guard already
    * authenticated, without authenticating again — a DPoP proof is single-use, so a second
    * `authenticate` of the same request would be a replay. With `auth` undefined (the request was
-   * not authenticated) it throws the bare 401. Throws an `AuthError` with the guard's challenge
-   * headers; `introspect` and `optional` are not allowed here.
+   * not authenticated) it throws the bare 401, unless the requirements say `optional: true`.
+   * Throws an `AuthError` with the guard's challenge headers. `introspect` is not allowed here
+   * (it needs the token and an upstream call: use `authenticate`).
    *
    * @example
    * ```ts
@@ -368,13 +369,16 @@ class Guard implements TokenGuard {
     request?: Pick<TokenRequest, 'headers'>,
   ): void {
     const compiled = this.#compile(requirements);
-    if (compiled.introspect || compiled.optional) {
+    if (compiled.introspect) {
       throw new TypeError(
-        'tokenguard: authorize() cannot take "introspect" or "optional"; pass them to authenticate()',
+        'tokenguard: authorize() cannot take "introspect"; pass it to authenticate()',
       );
     }
     try {
-      if (auth === undefined) throw new MissingTokenError('authz.not_authenticated');
+      if (auth === undefined) {
+        if (compiled.optional) return;
+        throw new MissingTokenError('authz.not_authenticated');
+      }
       authorize(
         compiled,
         auth.scopes,

@@ -19,6 +19,8 @@ export interface AuthErrorResponse {
   headers: Readonly<Record<string, string>>;
   /** A JSON string `{ "error", "error_description" }`, or `undefined` for a bare 401. */
   body: string | undefined;
+  /** The same body as an object, for frameworks that serialise it themselves. */
+  json: { error: string; error_description: string } | undefined;
 }
 
 const EMPTY_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
@@ -90,12 +92,14 @@ export class AuthError extends Error {
   /** The status, headers and RFC 6750 JSON body an adapter should send. */
   toResponse(): AuthErrorResponse {
     if (this.code === 'missing_token') {
-      return { status: this.status, headers: this.headers, body: undefined };
+      return { status: this.status, headers: this.headers, body: undefined, json: undefined };
     }
+    const json = { error: this.code, error_description: this.description };
     return {
       status: this.status,
       headers: { ...this.headers, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ error: this.code, error_description: this.description }),
+      body: JSON.stringify(json),
+      json,
     };
   }
 }

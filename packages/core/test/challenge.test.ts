@@ -112,11 +112,13 @@ describe('response headers of a rejection', () => {
         'Content-Type': 'application/json',
       },
       body: '{"error":"invalid_token","error_description":"The access token is invalid"}',
+      json: { error: 'invalid_token', error_description: 'The access token is invalid' },
     });
     expect(attachHeaders(new MissingTokenError(), plain, request).toResponse()).toEqual({
       status: 401,
       headers: { 'WWW-Authenticate': 'Bearer' },
       body: undefined,
+      json: undefined,
     });
   });
 

@@ -454,6 +454,7 @@ describe('guard.authorize: further requirements without authenticating again', (
       }),
     );
     expect(() => guard.authorize(undefined, { introspect: true })).toThrow(TypeError);
+    expect(() => guard.authorize(undefined, { optional: true, scopes: ['x'] })).not.toThrow();
   });
 
   it('names the caller and rejects unknown requirement keys', () => {
