@@ -41,5 +41,6 @@ export type {
 export type { RequestUrlParts } from './public-url.js';
 export { isValidHost } from './public-url.js';
 export type { ClientCertificate, RequestHeaders, TokenRequest } from './request.js';
+export { mergeResponseHeader } from './response-headers.js';
 export type { MemoryStoreOptions, Store } from './store.js';
 export { createMemoryStore } from './store.js';

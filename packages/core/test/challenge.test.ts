@@ -175,3 +175,21 @@ describe('response headers of a rejection', () => {
     });
   });
 });
+
+describe('mergeResponseHeader', () => {
+  it('merges list headers a CORS middleware set, without duplicates, and replaces others', async () => {
+    const { mergeResponseHeader } = await import('../src/response-headers.js');
+    expect(
+      mergeResponseHeader(
+        'Access-Control-Expose-Headers',
+        'X-Request-Id, www-authenticate',
+        'WWW-Authenticate, DPoP-Nonce',
+      ),
+    ).toBe('X-Request-Id, www-authenticate, DPoP-Nonce');
+    expect(mergeResponseHeader('access-control-expose-headers', ['A', 'B'], 'C')).toBe('A, B, C');
+    expect(
+      mergeResponseHeader('Access-Control-Expose-Headers', undefined, 'WWW-Authenticate'),
+    ).toBe('WWW-Authenticate');
+    expect(mergeResponseHeader('WWW-Authenticate', 'Basic', 'Bearer')).toBe('Bearer');
+  });
+});

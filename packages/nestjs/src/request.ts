@@ -1,9 +1,10 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import type {
-  ClientCertificate,
-  TokenGuard as CoreTokenGuard,
-  TokenRequest,
+import {
+  type ClientCertificate,
+  type TokenGuard as CoreTokenGuard,
+  mergeResponseHeader,
+  type TokenRequest,
 } from '@tokenguard/core';
 
 // Structural types: this package depends on neither Express nor Fastify. What each platform hands a
@@ -164,8 +165,6 @@ function headerTarget(response: object): HeaderTarget | undefined {
   return undefined;
 }
 
-const EXPOSE = 'access-control-expose-headers';
-
 /**
  * Sets core's response headers (`WWW-Authenticate`, `Retry-After`, `DPoP-Nonce`, …) on a Fastify
  * reply or a Node/Express response, unless it was already sent. `Access-Control-Expose-Headers` is
@@ -179,21 +178,6 @@ export function setResponseHeaders(
   if (target === undefined || target.sent) return;
   for (const name of Object.keys(headers)) {
     const value = headers[name] as string;
-    target.set(name, name.toLowerCase() === EXPOSE ? mergeList(target.get(name), value) : value);
+    target.set(name, mergeResponseHeader(name, target.get(name), value));
   }
-}
-
-function mergeList(existing: unknown, added: string): string {
-  if (existing === undefined || existing === null) return added;
-  const names: string[] = [];
-  const seen = new Set<string>();
-  const values = Array.isArray(existing) ? [...existing, added] : [String(existing), added];
-  for (const name of values.flatMap((value) => String(value).split(','))) {
-    const trimmed = name.trim();
-    const key = trimmed.toLowerCase();
-    if (trimmed === '' || seen.has(key)) continue;
-    seen.add(key);
-    names.push(trimmed);
-  }
-  return names.join(', ');
 }
