@@ -110,29 +110,19 @@ export class KeySource {
     return undefined;
   }
 
-  async #onUnknownKid(
+  /** An unknown kid refetches only once per cooldown: a flood of made-up kids costs one fetch. */
+  #onUnknownKid(
     kid: string | undefined,
     alg: JwsAlgorithm,
     now: number,
   ): Promise<readonly KeyHandle[]> {
-    if (this.#inflight === undefined) {
-      if (now - this.#lastAttemptAt < this.#limits.cooldown) {
-        throw new InvalidTokenError('jwks.kid_unknown');
-      }
-      if (this.#failedAt !== undefined && now - this.#failedAt < this.#limits.failureBackoff) {
-        throw this.#unavailable('jwks.backoff');
-      }
+    if (this.#inflight === undefined && now - this.#lastAttemptAt < this.#limits.cooldown) {
+      throw new InvalidTokenError('jwks.kid_unknown');
     }
-    try {
-      await this.#refresh();
-    } catch {
-      throw this.#unavailable('jwks.unavailable');
-    }
-    const found = this.#find(kid, alg);
-    if (found === undefined) throw new InvalidTokenError('jwks.kid_unknown');
-    return found;
+    return this.#loadThen(kid, alg, now);
   }
 
+  /** Fetches (or joins the fetch in flight), unless a recent failure says to answer 503 now. */
   async #loadThen(
     kid: string | undefined,
     alg: JwsAlgorithm,
