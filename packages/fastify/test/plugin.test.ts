@@ -1,0 +1,285 @@
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isAuthError } from '@tokenguard/core';
+import {
+  type AuthorizationServer,
+  createAuthorizationServer,
+  createDpopKey,
+  createDpopProof,
+} from '@tokenguard/testing';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { sendAuthError, tokenGuard } from '../src/index.js';
+
+let as: AuthorizationServer;
+const apps: FastifyInstance[] = [];
+beforeAll(async () => {
+  as = await createAuthorizationServer();
+});
+afterAll(() => as.close());
+afterEach(async () => {
+  while (apps.length > 0) await apps.pop()?.close();
+});
+
+function app(options: FastifyServerOptions = {}): FastifyInstance {
+  const instance = Fastify(options);
+  apps.push(instance);
+  return instance;
+}
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+describe('errors', () => {
+  it("a user's setErrorHandler in a child scope sees the AuthError with statusCode, code and headers", async () => {
+    const server = app();
+    await server.register(tokenGuard, { issuer: as.issuer, audience: as.audience, global: true });
+    const seen: unknown[] = [];
+    await server.register(async (child) => {
+      child.setErrorHandler((error, _request, reply) => {
+        seen.push(error);
+        if (!isAuthError(error)) throw error;
+        reply.code(error.statusCode).send({ mine: error.code });
+      });
+      child.get('/x', async () => 'ok');
+    });
+    const res = await server.inject({ url: '/x', headers: bearer('not-a-token') });
+    expect(res.statusCode).toBe(401);
+    expect(res.json()).toEqual({ mine: 'invalid_token' });
+    expect(isAuthError(seen[0])).toBe(true);
+    expect(seen[0]).toMatchObject({
+      statusCode: 401,
+      code: 'invalid_token',
+      headers: {
+        'WWW-Authenticate':
+          'Bearer error="invalid_token", error_description="The access token is invalid"',
+      },
+    });
+  });
+
+  it('leaves an error handler already set in its scope in place; sendAuthError renders for it', async () => {
+    const server = app();
+    server.setErrorHandler((error, _request, reply) => {
+      if (isAuthError(error)) return sendAuthError(reply.header('x-handled-by', 'user'), error);
+      return reply.code(418).send({ teapot: true });
+    });
+    await server.register(tokenGuard, { issuer: as.issuer, audience: as.audience });
+    server.get('/boom', async () => {
+      throw new Error('boom');
+    });
+    server.get('/auth', { onRequest: server.requireToken() }, async () => 'ok');
+    expect((await server.inject({ url: '/boom' })).statusCode).toBe(418);
+    const res = await server.inject({ url: '/auth' });
+    expect(res.statusCode).toBe(401);
+    expect(res.headers['x-handled-by']).toBe('user');
+    expect(res.headers['www-authenticate']).toBe('Bearer');
+    expect(res.body).toBe('');
+  });
+
+  it('passes errors that are not its own to the default handler', async () => {
+    const server = app();
+    await server.register(tokenGuard, { issuer: as.issuer, audience: as.audience });
+    server.get('/boom', async () => {
+      throw Object.assign(new Error('boom'), { statusCode: 409 });
+    });
+    const res = await server.inject({ url: '/boom' });
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toMatchObject({ statusCode: 409, message: 'boom' });
+  });
+
+  it('merges Access-Control-Expose-Headers with a CORS value', async () => {
+    const server = app();
+    server.addHook('onRequest', async (_request, reply) => {
+      reply.header('access-control-expose-headers', 'X-Request-Id');
+    });
+    await server.register(tokenGuard, { issuer: as.issuer, audience: as.audience, global: true });
+    server.get('/x', async () => 'ok');
+    const res = await server.inject({ url: '/x', headers: { origin: 'https://app.example' } });
+    expect(res.headers['access-control-expose-headers']).toBe('X-Request-Id, WWW-Authenticate');
+  });
+});
+
+describe('configuration', () => {
+  it('fails registration with a TypeError naming the option', async () => {
+    const server = app();
+    server.register(tokenGuard, { issuer: 'not a url', audience: 'a' });
+    await expect(server.ready()).rejects.toThrow('tokenguard: "issuer" must be an absolute URL');
+  });
+
+  it('fails startup on a bad route config, naming the route', async () => {
+    const server = app();
+    await server.register(tokenGuard, { issuer: as.issuer, audience: as.audience, global: true });
+    expect(() => server.get('/x', { config: { scopes: ['a b'] } }, async () => 'ok')).toThrow(
+      '"route GET /x.scopes"',
+    );
+    expect(() => server.requireToken({ introspect: true })).toThrow(
+      '"requireToken().introspect: true" needs the "introspection" option',
+    );
+  });
+
+  it('reads TOKENGUARD_* when given no guard options', async () => {
+    const saved = { ...process.env };
+    process.env.TOKENGUARD_ISSUER = as.issuer;
+    process.env.TOKENGUARD_AUDIENCE = as.audience;
+    try {
+      const server = app();
+      await server.register(tokenGuard, { global: true });
+      server.get('/x', async (request) => request.auth?.subject);
+      expect(
+        (await server.inject({ url: '/x', headers: bearer(await as.mintAccessToken()) })).body,
+      ).toBe('user-123');
+    } finally {
+      process.env = saved;
+    }
+  });
+
+  it('shares a guard passed in, and leaves it open', async () => {
+    const { createTokenGuard } = await import('@tokenguard/core');
+    const guard = createTokenGuard({ issuer: as.issuer, audience: as.audience });
+    const server = app();
+    await server.register(tokenGuard, { guard, global: true });
+    server.get('/x', async () => 'ok');
+    expect(
+      (await server.inject({ url: '/x', headers: bearer(await as.mintAccessToken()) })).statusCode,
+    ).toBe(200);
+    expect(server.tokenGuard).toBe(guard);
+    await server.close();
+    await guard.close();
+  });
+});
+
+describe('encapsulation', () => {
+  it('a global guard in one prefix does not protect sibling plugins', async () => {
+    const server = app();
+    await server.register(
+      async (api) => {
+        await api.register(tokenGuard, { issuer: as.issuer, audience: as.audience, global: true });
+        api.get('/orders', async () => 'orders');
+      },
+      { prefix: '/api' },
+    );
+    await server.register(async (site) => {
+      site.get('/home', async () => 'home');
+    });
+    expect((await server.inject({ url: '/api/orders' })).statusCode).toBe(401);
+    expect((await server.inject({ url: '/home' })).statusCode).toBe(200);
+  });
+});
+
+describe('public URL, proxies and DPoP', () => {
+  const key = createDpopKey();
+  async function dpopRequest(
+    server: FastifyInstance,
+    htu: string,
+    headers: Record<string, string> = {},
+  ) {
+    const token = await as.mintAccessToken({ cnf: { jkt: key.thumbprint } });
+    const proof = await createDpopProof({ key, htm: 'GET', htu, accessToken: token });
+    return server.inject({
+      url: '/orders',
+      headers: { authorization: `DPoP ${token}`, dpop: proof, ...headers },
+    });
+  }
+
+  it('builds the URL from X-Forwarded-* only behind a trusted proxy', async () => {
+    const trusting = app({ trustProxy: true });
+    await trusting.register(tokenGuard, {
+      issuer: as.issuer,
+      audience: as.audience,
+      dpop: {},
+      global: true,
+    });
+    trusting.get('/orders', async () => 'ok');
+    const forwarded = { 'x-forwarded-host': 'api.example.com', 'x-forwarded-proto': 'https' };
+    expect(
+      (await dpopRequest(trusting, 'https://api.example.com/orders', forwarded)).statusCode,
+    ).toBe(200);
+
+    const direct = app();
+    await direct.register(tokenGuard, {
+      issuer: as.issuer,
+      audience: as.audience,
+      dpop: {},
+      global: true,
+    });
+    direct.get('/orders', async () => 'ok');
+    expect(
+      (await dpopRequest(direct, 'https://api.example.com/orders', forwarded)).statusCode,
+    ).toBe(401);
+    expect((await dpopRequest(direct, 'http://localhost:80/orders')).statusCode).toBe(200);
+  });
+
+  it('answers an invalid Host with 400 when the URL is needed', async () => {
+    const server = app();
+    await server.register(tokenGuard, {
+      issuer: as.issuer,
+      audience: as.audience,
+      dpop: {},
+      global: true,
+    });
+    server.get('/orders', async () => 'ok');
+    const res = await dpopRequest(server, 'http://evil/orders', { host: 'evil/path?x' });
+    expect(res.statusCode).toBe(400);
+  });
+
+  it('checks a later requireToken() on a DPoP request without replaying its proof', async () => {
+    const server = app();
+    await server.register(tokenGuard, {
+      issuer: as.issuer,
+      audience: as.audience,
+      dpop: {},
+      global: true,
+    });
+    server.get(
+      '/orders',
+      { onRequest: server.requireToken({ scopes: ['orders:write'] }) },
+      async () => 'ok',
+    );
+    const res = await dpopRequest(server, 'http://localhost:80/orders');
+    expect(res.statusCode).toBe(403);
+    expect(res.headers['www-authenticate']).toContain('scope="orders:write"');
+  });
+
+  it('introspects opaque tokens', async () => {
+    const server = app();
+    await server.register(tokenGuard, {
+      issuer: as.issuer,
+      audience: as.audience,
+      introspection: {
+        clientId: as.defaultClient.clientId,
+        clientSecret: as.defaultClient.clientSecret,
+      },
+      global: true,
+    });
+    server.get('/orders', async (request) => request.auth?.format);
+    const res = await server.inject({
+      url: '/orders',
+      headers: bearer(await as.mintOpaqueToken()),
+    });
+    expect(res.body).toBe('opaque');
+  });
+});
+
+describe('the published package', () => {
+  it('loads with require() and import from dist', () => {
+    const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+    const cjs = execFileSync(
+      process.execPath,
+      [
+        '-e',
+        "const m = require('./dist/index.cjs'); console.log(typeof m.tokenGuard, typeof m.default, m.tokenGuard[Symbol.for('plugin-meta')].name)",
+      ],
+      { cwd: root, encoding: 'utf8' },
+    );
+    expect(cjs.trim()).toBe('function function @tokenguard/fastify');
+    const esm = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "import d, { tokenGuard } from './dist/index.mjs'; console.log(d === tokenGuard)",
+      ],
+      { cwd: root, encoding: 'utf8' },
+    );
+    expect(esm.trim()).toBe('true');
+  });
+});

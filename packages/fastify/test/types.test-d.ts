@@ -1,0 +1,32 @@
+import type { AuthContext } from '@tokenguard/core';
+import Fastify from 'fastify';
+import { describe, expectTypeOf, it } from 'vitest';
+import { type AuthClaims, type AuthHook, tokenGuard } from '../src/index.js';
+
+declare module '../src/index.js' {
+  interface AuthClaims {
+    tenant?: string;
+  }
+}
+
+describe('types', () => {
+  it('request.auth is typed, with custom claims', () => {
+    const app = Fastify();
+    app.register(tokenGuard, { issuer: 'https://a.example/', audience: 'x', global: true });
+    app.get('/x', { config: { scopes: ['a'], public: false } }, async (request) => {
+      expectTypeOf(request.auth).toEqualTypeOf<AuthContext<AuthClaims> | null>();
+      expectTypeOf(request.auth!.claims.tenant).toEqualTypeOf<string | undefined>();
+      return 'ok';
+    });
+  });
+
+  it('app.requireToken and optionalToken return hooks', () => {
+    const app = Fastify();
+    expectTypeOf(app.requireToken({ scopes: ['a'] })).toEqualTypeOf<AuthHook>();
+    expectTypeOf(app.optionalToken()).toEqualTypeOf<AuthHook>();
+    // @ts-expect-error optional is not a route requirement; use optionalToken()
+    app.requireToken({ optional: true });
+    // @ts-expect-error scopes are strings
+    app.get('/y', { config: { scopes: [1] } }, async () => 'ok');
+  });
+});
