@@ -124,7 +124,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       maxRetriesPerRequest: 0,
       commandTimeout: timeout,
       connectTimeout: Math.max(timeout, 1000),
-      retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
+      retryStrategy: (attempt) => Math.min(attempt * 50, 1000),
       ...options.redisOptions,
     });
     // ioredis emits connection errors as events; without a listener Node would throw them.

@@ -4,23 +4,25 @@ import {
   createAuthorizationServer,
   createDpopKey,
   createDpopProof,
+  type RedisServer,
+  redisSkipReason,
+  startRedisServer,
 } from '@tokenguard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisStore, type RedisStore } from '../src/index.js';
-import { type RedisProcess, redisSkipReason, startRedis } from './support/redis-server.js';
 
 const skip = redisSkipReason();
 const URL_A = 'https://api.example.com/orders';
 
 // Two guards in one process, as two API instances would be: they share nothing but Redis.
 describe.skipIf(skip !== undefined)('two guards sharing one Redis', () => {
-  let redis: RedisProcess;
+  let redis: RedisServer;
   let as: AuthorizationServer;
   const stores: RedisStore[] = [];
   const guards: TokenGuard[] = [];
 
   beforeAll(async () => {
-    redis = await startRedis();
+    redis = await startRedisServer();
     as = await createAuthorizationServer();
   });
   afterAll(async () => {
@@ -84,7 +86,9 @@ describe.skipIf(skip !== undefined)('two guards sharing one Redis', () => {
     expect(as.counts.introspection).toBe(1);
   });
 
-  it('Redis down: DPoP answers 503, bearer JWTs still pass, opaque tokens fall back to the endpoint; back up: DPoP works again', async () => {
+  it('Redis down: DPoP answers 503, bearer JWTs still pass, opaque tokens fall back to the endpoint; back up: DPoP works again', {
+    timeout: 45_000,
+  }, async () => {
     const guard = instance();
     const key = createDpopKey();
     const dpopRequest = async () => {
@@ -122,7 +126,7 @@ describe.skipIf(skip !== undefined)('two guards sharing one Redis', () => {
       await redis.restart();
     }
     let recovered = 0;
-    for (let i = 0; i < 50 && recovered !== 200; i++) {
+    for (let i = 0; i < 250 && recovered !== 200; i++) {
       recovered = await status(guard, await dpopRequest());
       if (recovered !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
     }

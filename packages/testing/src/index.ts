@@ -14,6 +14,7 @@ export { createDpopKey, createDpopProof, jwkThumbprint } from './dpop.js';
 export { FAULT_ENDPOINTS } from './faults.js';
 export { SIGNING_ALGORITHMS } from './keys.js';
 export { DEFAULT_CLIENT_ID, DEFAULT_SCOPE, DEFAULT_SUBJECT } from './mint.js';
+export { redisServerAvailable, redisSkipReason, startRedisServer } from './redis-server.js';
 export { signJwt } from './sign-jwt.js';
 
 // Types. Values come first, then types; this comment keeps Biome's import sorting from
@@ -37,4 +38,5 @@ export type { DpopAlgorithm, DpopKey, DpopProofInput } from './dpop.js';
 export type { Fault, FaultEndpoint, FaultSwitches, RequestCounts } from './faults.js';
 export type { AddKeyOptions, PublishedKey, SigningAlgorithm } from './keys.js';
 export type { Claims, MintAccessTokenOptions, MintAlgorithm, TokenTiming } from './mint.js';
+export type { RedisServer } from './redis-server.js';
 export type { SigningKeyInput, SignJwtInput } from './sign-jwt.js';

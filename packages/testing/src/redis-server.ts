@@ -2,15 +2,33 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, Socket } from 'node:net';
 
-/** Whether a real `redis-server` can be started here. */
-export const REDIS_AVAILABLE = spawnSync('redis-server', ['--version']).status === 0;
+let available: boolean | undefined;
 
 /**
- * Why Redis tests are skipped, or `undefined` when they run. In CI (`CI` set) a missing
- * `redis-server` is an error, not a skip: `.ci/run` installs it.
+ * Whether a real `redis-server` can be started here.
+ *
+ * @example
+ * ```ts
+ * if (!redisServerAvailable()) console.warn('no redis-server');
+ * ```
+ */
+export function redisServerAvailable(): boolean {
+  available ??= spawnSync('redis-server', ['--version']).status === 0;
+  return available;
+}
+
+/**
+ * Why Redis tests are skipped, or `undefined` when they run; prints the reason. In CI (`CI` set) a
+ * missing `redis-server` is an error, not a skip: `.ci/run` installs it.
+ *
+ * @example
+ * ```ts
+ * const skip = redisSkipReason();
+ * describe.skipIf(skip !== undefined)('with Redis', () => { … });
+ * ```
  */
 export function redisSkipReason(): string | undefined {
-  if (REDIS_AVAILABLE) return undefined;
+  if (redisServerAvailable()) return undefined;
   if (process.env.CI) {
     throw new Error(
       'redis-server is not installed, and CI is set: .ci/run should have installed it',
@@ -18,7 +36,7 @@ export function redisSkipReason(): string | undefined {
   }
   const reason =
     'redis-server is not installed (apt-get install redis-server); Redis tests skipped';
-  console.warn(`[@tokenguard/redis] ${reason}`);
+  console.warn(`[tokenguard] ${reason}`);
   return reason;
 }
 
@@ -46,7 +64,7 @@ async function ping(port: number): Promise<boolean> {
 }
 
 /** A real `redis-server` on a loopback port of its own, without persistence. */
-export interface RedisProcess {
+export interface RedisServer {
   port: number;
   url: string;
   /** Kills the server (SIGKILL: as abrupt as a crash). */
@@ -56,7 +74,18 @@ export interface RedisProcess {
   stop(): Promise<void>;
 }
 
-export async function startRedis(): Promise<RedisProcess> {
+/**
+ * Starts a real `redis-server` (the Debian package) on a free loopback port, without persistence,
+ * for tests of shared state; `kill()` and `restart()` simulate an outage.
+ *
+ * @example
+ * ```ts
+ * const redis = await startRedisServer();
+ * const store = createRedisStore({ url: redis.url });
+ * await redis.stop();
+ * ```
+ */
+export async function startRedisServer(): Promise<RedisServer> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const launch = async () => {
