@@ -255,3 +255,30 @@ describe('several issuers', () => {
     }
   });
 });
+
+describe('a connection closed under the request', () => {
+  it('retries a JWKS GET once on a fresh connection instead of failing closed at once', async () => {
+    const { createServer } = await import('node:http');
+    const { once } = await import('node:events');
+    let requests = 0;
+    const flaky = createServer((req, res) => {
+      requests++;
+      // The first request dies with its connection, as after a server restart.
+      if (requests === 1) {
+        req.socket.destroy();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(as.jwks()));
+    });
+    flaky.listen(0, '127.0.0.1');
+    await once(flaky, 'listening');
+    try {
+      const { port } = flaky.address() as { port: number };
+      const api = await start({ jwksUri: `http://127.0.0.1:${port}/jwks` });
+      expect((await api.call(await as.mintAccessToken())).status).toBe(200);
+      expect(requests).toBe(2);
+    } finally {
+      flaky.close();
+    }
+  });
+});

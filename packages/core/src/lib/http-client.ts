@@ -175,11 +175,16 @@ export class HttpClient {
     url: string,
     options: { timeout: number; maxResponseSize: number },
   ): Promise<Record<string, unknown>> {
-    const res = await this.send(url, {
-      method: 'GET',
-      headers: { accept: 'application/json' },
-      ...options,
-    });
+    const request = { method: 'GET' as const, headers: { accept: 'application/json' }, ...options };
+    let res: UpstreamResponse;
+    try {
+      res = await this.send(url, request);
+    } catch (error) {
+      // A kept-alive connection the server closed meanwhile (a restart, an idle timeout) fails
+      // before anything was answered. A GET is safe to repeat once, on a fresh connection.
+      if (!(error instanceof UpstreamError) || error.failure !== 'network') throw error;
+      res = await this.send(url, request);
+    }
     if (res.status >= 300 && res.status < 400) throw new UpstreamError('redirect', res.status);
     if (res.status !== 200) throw new UpstreamError('status', res.status);
     return parseJsonBody(res.body);
