@@ -4,6 +4,6 @@ import { defineConfig } from 'vitest/config';
 // CI runs them per package through turbo (`pnpm test`).
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'examples/*'],
+    projects: ['packages/*', 'examples/*', 'interop'],
   },
 });
