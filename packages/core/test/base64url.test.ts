@@ -25,3 +25,18 @@ describe('strict base64url', () => {
     expect(isCanonicalBase64url('AQF')).toBe(false);
   });
 });
+
+describe('strict JSON for JOSE members', () => {
+  it('finds repeated member names at any depth, also when escaped differently', async () => {
+    const { hasDuplicateMembers, parseJsonObject } = await import('../src/lib/json.js');
+    expect(hasDuplicateMembers('{"iss":"a","sub":"b"}')).toBe(false);
+    expect(hasDuplicateMembers('{"iss":"a","iss":"b"}')).toBe(true);
+    expect(hasDuplicateMembers('{"a":{"x":1,"x":2}}')).toBe(true);
+    expect(hasDuplicateMembers('{"a":{"x":1},"b":{"x":2}}')).toBe(false);
+    expect(hasDuplicateMembers('{"a":[{"x":1},{"x":2}],"b":"x"}')).toBe(false);
+    expect(hasDuplicateMembers('{"iss":"a","\\u0069ss":"b"}')).toBe(true);
+    expect(hasDuplicateMembers('{"s":"a \\"quoted\\", \\"s\\":","t":1}')).toBe(false);
+    expect(parseJsonObject(Buffer.from('{"iss":"a","iss":"b"}'))).toBeUndefined();
+    expect(parseJsonObject(Buffer.from('{"iss":"a"}'))).toEqual({ iss: 'a' });
+  });
+});

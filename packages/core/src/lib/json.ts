@@ -7,15 +7,69 @@ export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Parses bytes as strict UTF-8 JSON and returns the object, or `undefined`. */
+/**
+ * Parses bytes as strict UTF-8 JSON and returns the object, or `undefined`. A member name that
+ * appears twice in one object makes it malformed: `JSON.parse` keeps the last one, other parsers
+ * the first, and a token must not mean different things to different readers (RFC 7515 §5.2
+ * allows rejecting it, the JWT BCP, RFC 8725, asks for strict parsing).
+ */
 export function parseJsonObject(bytes: Uint8Array): JsonObject | undefined {
+  let text: string;
   let value: unknown;
   try {
-    value = JSON.parse(utf8.decode(bytes));
+    text = utf8.decode(bytes);
+    value = JSON.parse(text);
   } catch {
     return undefined;
   }
-  return isJsonObject(value) ? value : undefined;
+  if (!isJsonObject(value) || hasDuplicateMembers(text)) return undefined;
+  return value;
+}
+
+/**
+ * Whether valid JSON text has an object with a repeated member name. One pass over the text,
+ * tracking the names of each open object; strings are compared after JSON unescaping only when
+ * they contain a backslash.
+ */
+export function hasDuplicateMembers(text: string): boolean {
+  const stack: Array<Set<string> | null> = [];
+  let expectingKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      let j = i + 1;
+      let escaped = false;
+      while (j < text.length) {
+        const d = text.charCodeAt(j);
+        if (d === 0x5c /* \ */) {
+          escaped = true;
+          j += 2;
+          continue;
+        }
+        if (d === 0x22) break;
+        j++;
+      }
+      const top = stack[stack.length - 1];
+      if (expectingKey && top) {
+        const raw = text.slice(i + 1, j);
+        const name = escaped ? (JSON.parse(`"${raw}"`) as string) : raw;
+        if (top.has(name)) return true;
+        top.add(name);
+        expectingKey = false;
+      }
+      i = j;
+    } else if (c === 0x7b /* { */) {
+      stack.push(new Set());
+      expectingKey = true;
+    } else if (c === 0x5b /* [ */) {
+      stack.push(null);
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      stack.pop();
+    } else if (c === 0x2c /* , */) {
+      expectingKey = stack[stack.length - 1] != null;
+    }
+  }
+  return false;
 }
 
 /**
