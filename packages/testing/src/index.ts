@@ -1,3 +1,9 @@
+export {
+  attackCases,
+  attackGuardOptions,
+  runAttackCase,
+  startTrap,
+} from './attacks.js';
 export { createAuthorizationServer } from './authorization-server.js';
 export { createCertificates } from './certificates.js';
 export {
@@ -20,6 +26,13 @@ export { signJwt } from './sign-jwt.js';
 // Types. Values come first, then types; this comment keeps Biome's import sorting from
 // interleaving the two groups.
 
+export type {
+  AttackCase,
+  AttackContext,
+  AttackRequest,
+  AttackResult,
+  Trap,
+} from './attacks.js';
 export type {
   AuthorizationServer,
   AuthorizationServerOptions,
