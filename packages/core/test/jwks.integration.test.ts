@@ -1,4 +1,6 @@
 import diagnostics from 'node:diagnostics_channel';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
 import { type AuthorizationServer, createAuthorizationServer } from '@tokenguard/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTokenGuard, type TokenGuard } from '../src/create-token-guard.js';
@@ -258,8 +260,6 @@ describe('several issuers', () => {
 
 describe('a connection closed under the request', () => {
   it('retries a JWKS GET once on a fresh connection instead of failing closed at once', async () => {
-    const { createServer } = await import('node:http');
-    const { once } = await import('node:events');
     let requests = 0;
     const flaky = createServer((req, res) => {
       requests++;
