@@ -1,7 +1,7 @@
 import { claimsSatisfy } from '../authorize/claims.js';
 import { parseScopes } from '../authorize/scopes.js';
 import { InvalidTokenError } from '../errors.js';
-import { decodeBase64url, isCanonicalBase64url } from '../lib/base64url.js';
+import { decodeCheckedBase64url, hasCanonicalLength } from '../lib/base64url.js';
 import { deepFreeze, isJsonObject, type JsonObject, own, parseJsonObject } from '../lib/json.js';
 import { type GuardConfig, normalizeTyp, type ResolvedIssuer } from '../options.js';
 import { type JwsAlgorithm, verifySignature } from './algorithms.js';
@@ -54,19 +54,22 @@ export function isJweShaped(token: string): boolean {
   return JWE_SHAPE.test(token);
 }
 
-/** Splits and decodes a JWS-shaped token strictly; throws `InvalidTokenError` when malformed. */
+/**
+ * Splits and decodes a token that matched {@link isJwsShaped} (so its alphabet is base64url),
+ * strictly; throws `InvalidTokenError` when malformed.
+ */
 export function parseJws(token: string): ParsedJws {
   const first = token.indexOf('.');
   const second = token.indexOf('.', first + 1);
   const headerPart = token.slice(0, first);
   const payloadPart = token.slice(first + 1, second);
   const signaturePart = token.slice(second + 1);
-  const headerBytes = decodeBase64url(headerPart);
-  const payloadBytes = decodeBase64url(payloadPart);
+  const headerBytes = decodeCheckedBase64url(headerPart);
+  const payloadBytes = decodeCheckedBase64url(payloadPart);
   if (
     headerBytes === undefined ||
     payloadBytes === undefined ||
-    !isCanonicalBase64url(signaturePart)
+    !hasCanonicalLength(signaturePart)
   ) {
     throw new InvalidTokenError('jwt.encoding');
   }

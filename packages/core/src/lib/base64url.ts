@@ -8,7 +8,14 @@ const BASE64URL = /^[A-Za-z0-9_-]*$/;
  * would otherwise decode to the same bytes.
  */
 export function isCanonicalBase64url(input: string): boolean {
-  if (!BASE64URL.test(input)) return false;
+  return BASE64URL.test(input) && hasCanonicalLength(input);
+}
+
+/**
+ * The length and trailing-bit half of {@link isCanonicalBase64url}, for input whose alphabet was
+ * already checked (a compact JWS that matched its shape).
+ */
+export function hasCanonicalLength(input: string): boolean {
   const rem = input.length % 4;
   if (rem === 1) return false;
   if (rem === 0) return true;
@@ -20,6 +27,11 @@ export function isCanonicalBase64url(input: string): boolean {
 /** Decodes canonical base64url, or returns `undefined`. */
 export function decodeBase64url(input: string): Buffer | undefined {
   return isCanonicalBase64url(input) ? Buffer.from(input, 'base64url') : undefined;
+}
+
+/** Decodes base64url whose alphabet was already checked; `undefined` when not canonical. */
+export function decodeCheckedBase64url(input: string): Buffer | undefined {
+  return hasCanonicalLength(input) ? Buffer.from(input, 'base64url') : undefined;
 }
 
 export function encodeBase64url(input: Uint8Array | string): string {

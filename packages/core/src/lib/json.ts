@@ -1,4 +1,4 @@
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+import { isUtf8 } from 'node:buffer';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -14,10 +14,11 @@ export function isJsonObject(value: unknown): value is JsonObject {
  * allows rejecting it, the JWT BCP, RFC 8725, asks for strict parsing).
  */
 export function parseJsonObject(bytes: Uint8Array): JsonObject | undefined {
-  let text: string;
+  // Strict UTF-8: invalid sequences are an error, not U+FFFD.
+  if (!isUtf8(bytes)) return undefined;
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   let value: unknown;
   try {
-    text = utf8.decode(bytes);
     value = JSON.parse(text);
   } catch {
     return undefined;
