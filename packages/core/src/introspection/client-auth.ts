@@ -27,6 +27,19 @@ export function formEncode(value: string): string {
   return new URLSearchParams([['', value]]).toString().slice(1);
 }
 
+const basicHeaders = new WeakMap<ClientAuth, string>();
+
+/** The `Authorization: Basic` value of a client, encoded once per configuration. */
+function basicAuthorization(auth: ClientAuth): string {
+  let value = basicHeaders.get(auth);
+  if (value === undefined) {
+    const credentials = `${formEncode(auth.clientId)}:${formEncode(auth.clientSecret ?? '')}`;
+    value = `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`;
+    basicHeaders.set(auth, value);
+  }
+  return value;
+}
+
 /**
  * Adds the client authentication to an introspection request: an `Authorization: Basic` header,
  * the id and secret in the form, or an RFC 7523 client assertion (signed with `jose`, fresh
@@ -40,11 +53,9 @@ export async function authenticateClient(
   nowSeconds: number,
 ): Promise<void> {
   switch (auth.method) {
-    case 'client_secret_basic': {
-      const credentials = `${formEncode(auth.clientId)}:${formEncode(auth.clientSecret ?? '')}`;
-      headers.authorization = `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`;
+    case 'client_secret_basic':
+      headers.authorization = basicAuthorization(auth);
       return;
-    }
     case 'client_secret_post':
       form.set('client_id', auth.clientId);
       form.set('client_secret', auth.clientSecret ?? '');

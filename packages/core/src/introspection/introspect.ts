@@ -79,8 +79,9 @@ export class Introspector {
     let outcome: Outcome | undefined;
     if (!fresh) {
       outcome = await this.#fromStore(key);
-      if (outcome !== undefined)
-        this.#publish({ event: 'cache_hit', tokenId: `sha256:${hash.slice(0, 12)}` });
+      if (outcome !== undefined) {
+        this.#publish(() => ({ event: 'cache_hit', tokenId: `sha256:${hash.slice(0, 12)}` }));
+      }
     }
     if (outcome === undefined) {
       let flight = this.#inflight.get(hash);
@@ -88,7 +89,7 @@ export class Introspector {
         flight = this.#call(token, key).finally(() => this.#inflight.delete(hash));
         this.#inflight.set(hash, flight);
       } else {
-        this.#publish({ event: 'shared', tokenId: tokenHash(token) });
+        this.#publish(() => ({ event: 'shared', tokenId: tokenHash(token) }));
       }
       outcome = await flight;
     }
@@ -194,10 +195,19 @@ export class Introspector {
         outcome = { kind: 'unavailable', reason: `introspection.${detail}` };
       }
       this.#failedAt = this.#config.clock();
-      this.#publish({ event: 'failure', tokenId: tokenHash(token), detail: outcome.reason });
+      const detail = outcome.reason;
+      this.#publish(() => ({
+        event: 'failure',
+        tokenId: tokenHash(token),
+        detail,
+      }));
       return outcome;
     }
-    this.#publish({ event: 'call', tokenId: tokenHash(token), active: outcome.kind === 'active' });
+    this.#publish(() => ({
+      event: 'call',
+      tokenId: tokenHash(token),
+      active: outcome.kind === 'active',
+    }));
     await this.#save(key, outcome);
     return outcome;
   }
@@ -263,13 +273,17 @@ export class Introspector {
     }
   }
 
-  #publish(event: {
-    event: 'call' | 'cache_hit' | 'failure' | 'shared';
-    tokenId: string;
-    active?: boolean;
-    detail?: string;
-  }): void {
-    if (introspectionChannel.hasSubscribers) introspectionChannel.publish(event);
+  /** Publishes on `tokenguard:introspection`; the event (and the token's hash) is only built
+   * when someone listens. */
+  #publish(
+    event: () => {
+      event: 'call' | 'cache_hit' | 'failure' | 'shared';
+      tokenId: string;
+      active?: boolean;
+      detail?: string;
+    },
+  ): void {
+    if (introspectionChannel.hasSubscribers) introspectionChannel.publish(event());
   }
 }
 

@@ -81,6 +81,8 @@ export class HttpClient {
   readonly #agent: Agent | undefined;
   readonly #fetch: FetchLike | undefined;
   readonly #allowInsecure: boolean;
+  /** URLs already checked (a handful: JWKS, metadata, introspection endpoints). */
+  readonly #checked = new Map<string, boolean>();
 
   constructor(options: { fetch?: FetchLike | undefined; allowInsecureRequests: boolean }) {
     this.#allowInsecure = options.allowInsecureRequests;
@@ -91,13 +93,7 @@ export class HttpClient {
   }
 
   async send(url: string, req: UpstreamRequest): Promise<UpstreamResponse> {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw new UpstreamError('insecure_url');
-    }
-    if (!isAllowedUrl(parsed, this.#allowInsecure)) throw new UpstreamError('insecure_url');
+    if (!this.#allowed(url)) throw new UpstreamError('insecure_url');
 
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), req.timeout);
@@ -112,6 +108,19 @@ export class HttpClient {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  #allowed(url: string): boolean {
+    let allowed = this.#checked.get(url);
+    if (allowed === undefined) {
+      try {
+        allowed = isAllowedUrl(new URL(url), this.#allowInsecure);
+      } catch {
+        allowed = false;
+      }
+      if (this.#checked.size < 64) this.#checked.set(url, allowed);
+    }
+    return allowed;
   }
 
   async #viaUndici(url: string, req: UpstreamRequest, signal: AbortSignal) {
