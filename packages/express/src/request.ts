@@ -63,31 +63,49 @@ function peerCertificate(req: ExpressRequest): ClientCertificate | undefined {
 }
 
 /**
- * Maps an Express request to core's `TokenRequest`. The public URL is a lazy getter (core reads it
- * only for query tokens and DPoP `htu`), built by `guard.requestUrl()` from the trust-proxy aware
+ * An Express request as core's `TokenRequest`. The public URL is a lazy getter (core reads it only
+ * for query tokens and DPoP `htu`), built by `guard.requestUrl()` from the trust-proxy aware
  * `req.protocol` and Host, or from the guard's `publicUrl`. `req.body` is read when core needs it
  * (`tokenLocations: ['body']`, after a body parser such as `express.urlencoded()`), and so is the
- * TLS client certificate (only for a certificate-bound token).
+ * TLS client certificate (only for a certificate-bound token). A class, not an object literal
+ * with getters: this runs on every request, and accessors on the prototype cost nothing per
+ * request while an object literal allocates a closure for each.
  */
+class ExpressTokenRequest implements TokenRequest {
+  readonly method: string;
+  readonly headers: ExpressRequest['headers'];
+  readonly rawHeaders: readonly string[];
+  readonly #guard: TokenGuard;
+  readonly #req: ExpressRequest;
+  #url: string | undefined;
+
+  constructor(guard: TokenGuard, req: ExpressRequest) {
+    this.method = req.method;
+    this.headers = req.headers;
+    this.rawHeaders = req.rawHeaders;
+    this.#guard = guard;
+    this.#req = req;
+  }
+
+  get url(): string {
+    this.#url ??= this.#guard.requestUrl({
+      protocol: this.#req.protocol,
+      host: requestHost(this.#req),
+      path: this.#req.originalUrl,
+    });
+    return this.#url;
+  }
+
+  get body(): unknown {
+    return this.#req.body as unknown;
+  }
+
+  get clientCertificate(): ClientCertificate | undefined {
+    return peerCertificate(this.#req);
+  }
+}
+
+/** Maps an Express request to core's `TokenRequest` (see {@link ExpressTokenRequest}). */
 export function toTokenRequest(guard: TokenGuard, req: ExpressRequest): TokenRequest {
-  let url: string | undefined;
-  return {
-    method: req.method,
-    get url() {
-      url ??= guard.requestUrl({
-        protocol: req.protocol,
-        host: requestHost(req),
-        path: req.originalUrl,
-      });
-      return url;
-    },
-    headers: req.headers,
-    rawHeaders: req.rawHeaders,
-    get body() {
-      return req.body as unknown;
-    },
-    get clientCertificate() {
-      return peerCertificate(req);
-    },
-  };
+  return new ExpressTokenRequest(guard, req);
 }

@@ -8,15 +8,17 @@ export interface RequestState {
   auth?: AuthContext | undefined;
 }
 
-// Keyed by the request object, so nothing is added to `req` and nothing outlives it.
-const states = new WeakMap<object, RequestState>();
+// A symbol-keyed property of the request: it dies with the request, and unlike a WeakMap entry
+// (an ephemeron the garbage collector must trace specially) it costs nothing to collect, which
+// matters on every request.
+const STATE = Symbol('tokenguard.requestState');
 
 /** Remembers which guard `requireToken()` / `optionalToken()` used for this request. */
 export function rememberRequest(req: object, state: RequestState): void {
-  states.set(req, state);
+  (req as { [STATE]?: RequestState })[STATE] = state;
 }
 
 /** The state `requireToken()` / `optionalToken()` left for this request, if one of them ran. */
 export function recalledRequest(req: object): RequestState | undefined {
-  return states.get(req);
+  return (req as { [STATE]?: RequestState })[STATE];
 }
