@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import type { AuthorizationServer } from './authorization-server.js';
+import { createDpopKey, createDpopProof } from './dpop.js';
 
 /**
  * The conformance API: the routes every tokenguard adapter's test app serves, so one table of
@@ -66,6 +67,8 @@ export function conformanceGuardOptions(as: AuthorizationServer): {
   realm: string;
   resource: string;
   jwks: { cooldown: number; failureBackoff: number; timeout: number };
+  introspection: { clientId: string; clientSecret: string };
+  dpop: { algorithms: Array<'ES256' | 'EdDSA'> };
 } {
   return {
     issuer: as.issuer,
@@ -73,8 +76,17 @@ export function conformanceGuardOptions(as: AuthorizationServer): {
     realm: CONFORMANCE_REALM,
     resource: CONFORMANCE_RESOURCE,
     jwks: { cooldown: 0, failureBackoff: 0, timeout: 2 },
+    // Opaque tokens are introspected with the server's default client; DPoP is allowed.
+    introspection: {
+      clientId: as.defaultClient.clientId,
+      clientSecret: as.defaultClient.clientSecret,
+    },
+    dpop: { algorithms: ['ES256', 'EdDSA'] },
   };
 }
+
+/** The DPoP algorithms of the conformance guard, as its challenges list them. */
+const DPOP_ALGS = 'ES256 EdDSA';
 
 /** A request of the table. Header values that are arrays are sent as repeated header lines. */
 export interface ConformanceRequest {
@@ -95,7 +107,8 @@ export interface ConformanceResponse {
 /** One row of the table. */
 export interface ConformanceCase {
   name: string;
-  request(as: AuthorizationServer): Promise<ConformanceRequest>;
+  /** Builds the request; `baseUrl` is the app's, for DPoP proofs (their `htu` names it). */
+  request(as: AuthorizationServer, baseUrl: string): Promise<ConformanceRequest>;
   expected: ConformanceResponse;
   /** Puts the authorization server in a state for this case (a fault); undone by `cleanup`. */
   setup?(as: AuthorizationServer): void;
@@ -111,8 +124,13 @@ export const CONFORMANCE_SCOPES: readonly string[] = Object.freeze([
 ]);
 
 const METADATA = `${CONFORMANCE_RESOURCE}/.well-known/oauth-protected-resource`;
+const DPOP_CHALLENGE = `DPoP realm="${CONFORMANCE_REALM}", algs="${DPOP_ALGS}", resource_metadata="${METADATA}"`;
+/** The Bearer challenge (with the error, when the client used Bearer), then the DPoP one. */
 const challenge = (params = '') =>
-  `Bearer realm="${CONFORMANCE_REALM}"${params}, resource_metadata="${METADATA}"`;
+  `Bearer realm="${CONFORMANCE_REALM}"${params}, resource_metadata="${METADATA}", ${DPOP_CHALLENGE}`;
+/** The challenge when the client used the DPoP scheme: the error goes on the DPoP challenge. */
+const dpopChallenge = (params: string) =>
+  `Bearer realm="${CONFORMANCE_REALM}", resource_metadata="${METADATA}", DPoP realm="${CONFORMANCE_REALM}"${params}, algs="${DPOP_ALGS}", resource_metadata="${METADATA}"`;
 const INVALID = ', error="invalid_token", error_description="The access token is invalid"';
 const invalidBody = { error: 'invalid_token', error_description: 'The access token is invalid' };
 const scopeError = (scope: string) => ({
@@ -371,6 +389,109 @@ export function conformanceCases(): ConformanceCase[] {
       },
     },
     {
+      name: 'opaque token, accepted through introspection',
+      request: async (as) =>
+        get('/orders', bearer(await as.mintOpaqueToken({ sub: 'opaque-user' }))),
+      expected: ok('GET', '/orders', 'opaque-user'),
+    },
+    {
+      name: 'revoked opaque token: 401',
+      request: async (as) => {
+        const token = await as.mintOpaqueToken();
+        as.revoke(token);
+        return get('/me', bearer(token));
+      },
+      expected: unauthorized,
+    },
+    {
+      name: 'DPoP-bound token with a proof for this request',
+      request: async (as, baseUrl) => {
+        const key = createDpopKey();
+        const token = await as.mintAccessToken({ cnf: { jkt: key.thumbprint } });
+        const proof = await createDpopProof({
+          key,
+          htm: 'GET',
+          htu: `${baseUrl}/orders`,
+          accessToken: token,
+        });
+        return get('/orders', { authorization: `DPoP ${token}`, dpop: proof });
+      },
+      expected: ok('GET', '/orders', 'user-123'),
+    },
+    {
+      name: 'DPoP proof replayed: 401 invalid_dpop_proof',
+      request: async (as, baseUrl) => {
+        const key = createDpopKey();
+        const token = await as.mintAccessToken({ cnf: { jkt: key.thumbprint } });
+        const proof = await createDpopProof({
+          key,
+          htm: 'GET',
+          htu: `${baseUrl}/me`,
+          accessToken: token,
+        });
+        const headers = { authorization: `DPoP ${token}`, dpop: proof };
+        const first = await send(new URL('/me', baseUrl), { method: 'GET', path: '/me', headers });
+        if (first.status !== 200) throw new Error(`the first use of the proof got ${first.status}`);
+        return get('/me', headers);
+      },
+      expected: {
+        status: 401,
+        headers: {
+          'www-authenticate': dpopChallenge(
+            ', error="invalid_dpop_proof", error_description="The DPoP proof is invalid"',
+          ),
+        },
+        body: { error: 'invalid_dpop_proof', error_description: 'The DPoP proof is invalid' },
+      },
+    },
+    {
+      name: 'DPoP proof for another URL: 401 invalid_dpop_proof',
+      request: async (as, baseUrl) => {
+        const key = createDpopKey();
+        const token = await as.mintAccessToken({ cnf: { jkt: key.thumbprint } });
+        const proof = await createDpopProof({
+          key,
+          htm: 'GET',
+          htu: `${baseUrl}/orders`,
+          accessToken: token,
+        });
+        return get('/me', { authorization: `DPoP ${token}`, dpop: proof });
+      },
+      expected: {
+        status: 401,
+        headers: {
+          'www-authenticate': dpopChallenge(
+            ', error="invalid_dpop_proof", error_description="The DPoP proof is invalid"',
+          ),
+        },
+        body: { error: 'invalid_dpop_proof', error_description: 'The DPoP proof is invalid' },
+      },
+    },
+    {
+      name: 'DPoP-bound token sent as a bearer token: 401 invalid_token',
+      request: async (as) =>
+        get('/me', bearer(await as.mintAccessToken({ cnf: { jkt: createDpopKey().thumbprint } }))),
+      expected: unauthorized,
+    },
+    {
+      name: 'DPoP scheme without a proof: 401 invalid_dpop_proof',
+      request: async (as) => {
+        const key = createDpopKey();
+        return get('/me', {
+          authorization: `DPoP ${await as.mintAccessToken({ cnf: { jkt: key.thumbprint } })}`,
+        });
+      },
+      expected: {
+        status: 401,
+        headers: {
+          'www-authenticate': dpopChallenge(
+            ', error="invalid_dpop_proof", error_description="The DPoP proof is invalid"',
+          ),
+        },
+        body: { error: 'invalid_dpop_proof', error_description: 'The DPoP proof is invalid' },
+      },
+    },
+    {
       name: 'protected resource metadata (RFC 9728)',
       request: async () => get('/.well-known/oauth-protected-resource'),
       expected: {
@@ -381,6 +502,7 @@ export function conformanceCases(): ConformanceCase[] {
           authorization_servers: ['<issuer>'],
           bearer_methods_supported: ['header'],
           scopes_supported: [...CONFORMANCE_SCOPES],
+          dpop_signing_alg_values_supported: ['ES256', 'EdDSA'],
         },
       },
     },
@@ -397,7 +519,7 @@ export async function runConformanceCase(
   context: { baseUrl: string; as: AuthorizationServer },
 ): Promise<{ actual: ConformanceResponse; expected: ConformanceResponse }> {
   const { as, baseUrl } = context;
-  const req = await testCase.request(as);
+  const req = await testCase.request(as, baseUrl);
   testCase.setup?.(as);
   let raw: { status: number; headers: Record<string, string | string[] | undefined>; text: string };
   try {

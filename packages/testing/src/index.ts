@@ -1,6 +1,7 @@
 export {
   attackCases,
   attackGuardOptions,
+  expectedAttackResult,
   runAttackCase,
   startTrap,
 } from './attacks.js';
@@ -31,6 +32,7 @@ export type {
   AttackContext,
   AttackRequest,
   AttackResult,
+  AttackUpstream,
   Trap,
 } from './attacks.js';
 export type {
