@@ -3,6 +3,7 @@ import {
   attackCases,
   attackGuardOptions,
   createAuthorizationServer,
+  expectedAttackResult,
   runAttackCase,
   startTrap,
   type Trap,
@@ -10,8 +11,10 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADAPTERS, type RunningApi } from '../src/apps.js';
 
-// The attack table through every adapter: same statuses, nothing echoed, no request to a URL a
-// token named. (core's own tests run it through a bare node:http adapter.)
+// The attack table through every adapter: the expected status (never a 500), nothing the attacker
+// sent echoed back, no request to a URL a token named, only the upstream requests the case
+// allows, and a valid token still accepted afterwards. core's own tests run the same table
+// through a bare node:http adapter.
 describe.each(ADAPTERS.filter(([name]) => name !== 'node:http + core'))(
   'attacks through %s',
   (_name, start) => {
@@ -30,12 +33,13 @@ describe.each(ADAPTERS.filter(([name]) => name !== 'node:http + core'))(
       await as?.close();
     });
 
-    it.each(attackCases().map((a) => [`${a.name} [${a.reference}]`, a] as const))(
-      '%s',
-      async (_case, attack) => {
+    for (const attack of attackCases()) {
+      // A case that shows a known, unfixed weakness of core runs as an expected failure.
+      const test = attack.weakness === undefined ? it : it.fails;
+      test(`${attack.name} [${attack.reference}]`, async () => {
         const result = await runAttackCase(attack, { as, baseUrl: api.baseUrl, trap });
-        expect(result).toEqual({ status: attack.status, echoed: [], trapHits: 0 });
-      },
-    );
+        expect(result).toEqual(expectedAttackResult(attack));
+      });
+    }
   },
 );

@@ -6,6 +6,7 @@ import {
   attackCases,
   attackGuardOptions,
   createAuthorizationServer,
+  expectedAttackResult,
   runAttackCase,
   startTrap,
   type Trap,
@@ -69,11 +70,14 @@ afterAll(async () => {
 });
 
 describe('attack table through a bare node:http adapter', () => {
-  it.each(attackCases().map((a) => [`${a.name} [${a.reference}]`, a] as const))(
-    '%s',
-    async (_name, attack) => {
+  for (const attack of attackCases()) {
+    // A case that shows a known, unfixed weakness of core runs as an expected failure; the fix
+    // makes it fail until its `weakness` mark is removed from the table.
+    const test = attack.weakness === undefined ? it : it.fails;
+    test(`${attack.name} [${attack.reference}]`, async () => {
+      if (attack.weakness !== undefined) console.warn(`[known weakness] ${attack.weakness}`);
       const result = await runAttackCase(attack, { as, baseUrl, trap });
-      expect(result).toEqual({ status: attack.status, echoed: [], trapHits: 0 });
-    },
-  );
+      expect(result).toEqual(expectedAttackResult(attack));
+    });
+  }
 });
