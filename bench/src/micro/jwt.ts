@@ -1,0 +1,157 @@
+// Core micro-benchmarks, one process: verifications per second of tokenguard's authenticate()
+// beside the floor (one raw crypto.verify with a pre-imported KeyObject), a hand-rolled verify on
+// node:crypto, jose, express-oauth2-jwt-bearer's verifier, fast-jwt and aws-jwt-verify.
+import { createPublicKey, verify } from 'node:crypto';
+import { createTokenGuard } from '@tokenguard/core';
+import { JwtVerifier } from 'aws-jwt-verify';
+import { auth } from 'express-oauth2-jwt-bearer';
+import { createVerifier } from 'fast-jwt';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import type { Alg, AuthServerInfo } from '../auth-server.js';
+import { handRolledVerifier, type Jwks } from '../lib/handrolled.js';
+import { asMiddleware, mustAccept, type Op, opsPerSecond } from './measure.js';
+
+export interface MicroRun {
+  alg: Alg;
+  contender: string;
+  /** `distinct`: every token new (the signature path); `repeated`: 100 tokens over and over. */
+  workload: 'distinct' | 'repeated';
+  inFlight: number;
+  round: number;
+  opsPerSecond: number;
+}
+
+interface Contender {
+  name: string;
+  workload: MicroRun['workload'];
+  op: Op;
+}
+
+export const FLOOR = 'crypto.verify (floor)';
+
+export async function runMicroJwt(
+  info: AuthServerInfo,
+  mint: (alg: Alg, count: number) => Promise<string[]>,
+  options: { rounds: number; ms: number; poolSize: number; log: (line: string) => void },
+): Promise<MicroRun[]> {
+  const { issuer, audience, jwksUri } = info;
+  const jwks = (await (await fetch(jwksUri)).json()) as Jwks;
+  const runs: MicroRun[] = [];
+  for (const alg of ['RS256', 'ES256', 'EdDSA'] as const) {
+    options.log(`micro ${alg}: ${options.poolSize} distinct tokens`);
+    const distinct = await mint(alg, options.poolSize);
+    const repeated = distinct.slice(0, 100);
+    const jwk = jwks.keys.find((key) => key.alg === alg);
+    if (jwk === undefined) throw new Error(`no ${alg} key in the key set`);
+    const key = createPublicKey({ key: jwk as never, format: 'jwk' });
+    const pem = key.export({ type: 'spki', format: 'pem' }).toString();
+    // The floor verifies exactly the bytes the others verify, split and decoded beforehand.
+    const parts = new Map(
+      distinct.map((token) => {
+        const dot = token.lastIndexOf('.');
+        return [
+          token,
+          {
+            data: Buffer.from(token.slice(0, dot)),
+            signature: Buffer.from(token.slice(dot + 1), 'base64url'),
+          },
+        ];
+      }),
+    );
+    const floor: Op = (token) => {
+      const { data, signature } = parts.get(token) as { data: Buffer; signature: Buffer };
+      return alg === 'EdDSA'
+        ? verify(null, data, key, signature)
+        : verify(
+            'sha256',
+            data,
+            alg === 'ES256' ? { key, dsaEncoding: 'ieee-p1363' } : key,
+            signature,
+          );
+    };
+    const request = (token: string) => ({
+      method: 'GET',
+      url: 'http://localhost/orders',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    // Distinct: a cache far smaller than the pool, so every token misses it and is verified, then
+    // stored, as a new token is in production. Repeated: the default cache, warmed.
+    const fresh = createTokenGuard({ issuer, audience, jwksUri, cache: { max: 64 } });
+    const cached = createTokenGuard({ issuer, audience, jwksUri });
+    const remote = createRemoteJWKSet(new URL(jwksUri));
+    const fastStatic = createVerifier({
+      key: pem,
+      algorithms: [alg],
+      allowedIss: issuer,
+      allowedAud: audience,
+    });
+    const fastCached = createVerifier({
+      key: pem,
+      algorithms: [alg],
+      allowedIss: issuer,
+      allowedAud: audience,
+      cache: true,
+    });
+    // aws-jwt-verify fetches keys over https only; its docs show handing it the key set instead.
+    const aws = JwtVerifier.create({ issuer, audience, jwksUri });
+    aws.cacheJwks(jwks as never);
+    const auth0 = auth({ issuerBaseURL: issuer, audience, tokenSigningAlg: alg });
+    const contenders: Contender[] = [
+      { name: FLOOR, workload: 'distinct', op: floor },
+      {
+        name: 'hand-rolled node:crypto',
+        workload: 'distinct',
+        op: handRolledVerifier(jwks, issuer, audience),
+      },
+      {
+        name: 'tokenguard',
+        workload: 'distinct',
+        op: (token) => fresh.authenticate(request(token)),
+      },
+      {
+        name: 'tokenguard',
+        workload: 'repeated',
+        op: (token) => cached.authenticate(request(token)),
+      },
+      {
+        name: 'jose jwtVerify (remote JWKS)',
+        workload: 'distinct',
+        op: (token) => jwtVerify(token, remote, { issuer, audience }),
+      },
+      {
+        name: 'express-oauth2-jwt-bearer',
+        workload: 'distinct',
+        op: asMiddleware(auth0 as never, (token) => ({ authorization: `Bearer ${token}` })),
+      },
+      { name: 'fast-jwt (static key)', workload: 'distinct', op: fastStatic },
+      { name: 'fast-jwt (cache)', workload: 'repeated', op: fastCached },
+      { name: 'aws-jwt-verify', workload: 'distinct', op: (token) => aws.verify(token) },
+    ];
+    // Warm-up: keys fetched and imported, caches filled, code optimised; and a check that every
+    // contender accepts the tokens (a rejecting contender would measure its error path).
+    for (const c of contenders) {
+      const pool = c.workload === 'repeated' ? repeated : distinct;
+      for (const token of pool.slice(0, 100)) await mustAccept(c.name, c.op, token);
+      await opsPerSecond(c.op, pool, Math.min(300, options.ms), 1);
+    }
+    for (let round = 0; round < options.rounds; round++) {
+      for (const inFlight of [1, 32]) {
+        for (const c of contenders) {
+          const pool = c.workload === 'repeated' ? repeated : distinct;
+          const ops = await opsPerSecond(c.op, pool, options.ms, inFlight);
+          runs.push({
+            alg,
+            contender: c.name,
+            workload: c.workload,
+            inFlight,
+            round,
+            opsPerSecond: ops,
+          });
+        }
+      }
+    }
+    await fresh.close();
+    await cached.close();
+  }
+  return runs;
+}

@@ -1,0 +1,77 @@
+/** One operation on one input; may return a promise. */
+export type Op = (input: string) => unknown;
+
+/**
+ * Runs `op` over `inputs` for about `ms` milliseconds with `inFlight` calls outstanding (1: each
+ * call finishes before the next starts; 32: batches of 32 awaited together); returns operations
+ * per second. Inputs are taken in order and wrap around.
+ */
+export async function opsPerSecond(
+  op: Op,
+  inputs: readonly string[],
+  ms: number,
+  inFlight: number,
+): Promise<number> {
+  let index = 0;
+  let done = 0;
+  const started = process.hrtime.bigint();
+  const deadline = started + BigInt(Math.round(ms * 1e6));
+  while (process.hrtime.bigint() < deadline) {
+    if (inFlight === 1) {
+      for (let i = 0; i < 32; i++) {
+        const result = op(inputs[index++ % inputs.length] as string);
+        if (result instanceof Promise) await result;
+      }
+      done += 32;
+    } else {
+      const batch: unknown[] = [];
+      for (let i = 0; i < inFlight; i++) batch.push(op(inputs[index++ % inputs.length] as string));
+      await Promise.all(batch);
+      done += inFlight;
+    }
+  }
+  return done / (Number(process.hrtime.bigint() - started) / 1e9);
+}
+
+/** Runs `op` once over every input, one at a time; returns operations per second. */
+export async function opsPerSecondOnce(op: Op, inputs: readonly string[]): Promise<number> {
+  const started = process.hrtime.bigint();
+  for (const input of inputs) {
+    const result = op(input);
+    if (result instanceof Promise) await result;
+  }
+  return inputs.length / (Number(process.hrtime.bigint() - started) / 1e9);
+}
+
+/**
+ * Calls an Express-style middleware with the smallest request it reads; resolves `true` on
+ * `next()`, rejects on `next(err)`.
+ */
+export function asMiddleware(
+  handler: (req: never, res: never, next: (error?: unknown) => void) => unknown,
+  headers: (input: string) => Record<string, string>,
+): Op {
+  return (input) =>
+    new Promise<true>((resolve, reject) => {
+      const h: Record<string, string> = { host: 'localhost', ...headers(input) };
+      const req = {
+        headers: h,
+        method: 'GET',
+        url: '/orders',
+        originalUrl: '/orders',
+        protocol: 'http',
+        query: {},
+        get: (name: string) => h[name.toLowerCase()],
+        is: () => false,
+      };
+      handler(req as never, {} as never, (error?: unknown) =>
+        error ? reject(error) : resolve(true),
+      );
+    });
+}
+
+/** Throws unless `op` accepts `input`: a contender that rejects would measure its error path. */
+export async function mustAccept(name: string, op: Op, input: string): Promise<void> {
+  const result = await op(input);
+  if (result === false || result === undefined) throw new Error(`${name} rejected a valid input`);
+}

@@ -1,0 +1,488 @@
+// Markdown tables from the raw runs: medians over the rounds with min–max, ratios, server CPU per
+// request, and the issue's targets, each stated as met or missed.
+import type { HttpRun } from './http/run.js';
+import type { Machine } from './lib/machine.js';
+import { describe } from './lib/machine.js';
+import { delta, fmt, median, ratio, summarize } from './lib/stats.js';
+import { DPOP_FLOOR, type DpopMicroRun } from './micro/dpop.js';
+import { FLOOR, type MicroRun } from './micro/jwt.js';
+import type { Settings } from './settings.js';
+
+export interface MemoryResult {
+  count: number;
+  seconds: number;
+  samples: Array<{ done: number; heap: number; rss: number }>;
+}
+
+export interface Results {
+  machine: Machine;
+  settings: Settings;
+  micro: MicroRun[];
+  dpopMicro: DpopMicroRun[];
+  http: HttpRun[];
+  memory?: MemoryResult;
+  failures: string[];
+  endLoad?: string;
+  minutes?: number;
+}
+
+const FRAMEWORK_TITLES: Record<string, string> = {
+  express: 'Express 5',
+  fastify: 'Fastify 5',
+  'nest-express': 'NestJS on Express',
+  'nest-fastify': 'NestJS on Fastify',
+};
+
+/** What a contender name means, for the tables. */
+const LABELS: Record<string, string> = {
+  none: 'no auth',
+  tokenguard: '**tokenguard**',
+  handrolled: 'hand-rolled node:crypto (floor)',
+  jose: 'jose jwtVerify, remote JWKS',
+  'express-jwt+jwks-rsa': 'express-jwt + jwks-rsa',
+  '@fastify/jwt+get-jwks': '@fastify/jwt + get-jwks',
+  'passport-jwt+jwks-rsa': '@nestjs/passport + passport-jwt + jwks-rsa',
+  'tokenguard-introspection': '**tokenguard**',
+  'introspection-undici': 'pooled undici request per call (floor)',
+  'introspection-fetch': 'global fetch per call',
+  'dpop-floor': 'one ES256 crypto.verify (floor)',
+  'dpop-handrolled': 'hand-rolled node:crypto, proof key cached',
+  'tokenguard-dpop': '**tokenguard**',
+  'express-oauth2-jwt-bearer-dpop': 'express-oauth2-jwt-bearer, DPoP on',
+};
+const label = (contender: string) => LABELS[contender] ?? contender;
+
+export function report(r: Results): string {
+  const out: string[] = [];
+  const line = (text = '') => out.push(text);
+  const s = r.settings;
+  line(`# tokenguard benchmarks (${s.mode} run)`);
+  line();
+  line(
+    `machine: ${describe(r.machine)}${r.endLoad ? `, ${r.endLoad} at the end` : ''}; ${r.machine.date}${r.minutes ? `; ${r.minutes.toFixed(0)} minutes` : ''}`,
+  );
+  line();
+  line(
+    `settings: ${s.rounds} interleaved rounds (every contender once per round, same order), medians with min–max. ` +
+      `HTTP: ${s.connections} connections, ${s.warmupSeconds} s warm-up then ${s.seconds} s measured per run, a fresh server process per run, ` +
+      `autocannon in a process of its own, the authorization server in a third, all on 127.0.0.1; CPU µs/req is the server process's ` +
+      `own CPU time (process.cpuUsage) over the requests it received. Micro: ${s.microMs} ms per measurement.`,
+  );
+  const h = new HttpIndex(r.http);
+  const targets = targetRows(r, h);
+  if (targets.length > 0) {
+    line();
+    line('## Targets');
+    line();
+    line('| # | target | measured | by server CPU | goal | |');
+    line('| --- | --- | ---: | ---: | --- | --- |');
+    for (const t of targets)
+      line(
+        `| ${t.id} | ${t.name} | ${t.measured} | ${t.cpu} | ${t.goal} | ${t.met === undefined ? '' : t.met ? 'met' : '**missed**'} |`,
+      );
+  }
+  if (r.micro.length > 0) microTables(r.micro, line);
+  if (r.dpopMicro.length > 0) dpopMicroTable(r.dpopMicro, line);
+  for (const framework of ['express', 'fastify', 'nest-express', 'nest-fastify']) {
+    const rows = h
+      .keys()
+      .filter((k) => k.framework === framework && !isIntrospection(k) && k.workload !== 'dpop');
+    if (rows.length === 0) continue;
+    line();
+    line(`## HTTP: ${FRAMEWORK_TITLES[framework]}, RS256 access tokens`);
+    line();
+    httpTable(h, rows, h.get(framework, 'none', 'repeated'), line);
+  }
+  const introspection = h.keys().filter(isIntrospection);
+  if (introspection.length > 0) {
+    line();
+    line('## HTTP: opaque tokens through introspection (RFC 7662), Fastify 5');
+    line();
+    httpTable(
+      h,
+      [h.get('fastify', 'none', 'repeated'), ...introspection].filter(defined),
+      h.get('fastify', 'none', 'repeated'),
+      line,
+    );
+  }
+  const dpop = h.keys().filter((k) => k.workload === 'dpop');
+  if (dpop.length > 0) {
+    line();
+    line('## HTTP: DPoP, a fresh ES256 proof per request, Express 5');
+    line();
+    line(
+      'The access token is one RS256 token bound to the proof key (`cnf.jkt`); × and + are against no auth, and against the floor in the last column.',
+    );
+    line();
+    httpTable(
+      h,
+      [h.get('express', 'none', 'repeated'), ...dpop].filter(defined),
+      h.get('express', 'none', 'repeated'),
+      line,
+      h.get('express', 'dpop-floor', 'dpop'),
+    );
+  }
+  if (r.memory) {
+    line();
+    line(
+      `## Memory: ${fmt(r.memory.count)} distinct DPoP-bound tokens, each with a new proof key and a fresh proof, through one guard`,
+    );
+    line();
+    line('| requests | heap used after GC | RSS |');
+    line('| ---: | ---: | ---: |');
+    const [first] = r.memory.samples;
+    for (const sample of r.memory.samples) {
+      const mib = (bytes: number) => fmt(bytes / 1048576, 1);
+      line(
+        `| ${fmt(sample.done)} | ${mib(sample.heap)} MiB (${sample.done === 0 ? 'start' : `+${mib(sample.heap - (first?.heap ?? 0))}`}) | ${mib(sample.rss)} MiB (${sample.done === 0 ? 'start' : `+${mib(sample.rss - (first?.rss ?? 0))}`}) |`,
+      );
+    }
+    line();
+    line(
+      `${fmt(r.memory.count / r.memory.seconds)} requests/s through authenticate() (token and proof signing included).`,
+    );
+  }
+  if (r.failures.length > 0) {
+    line();
+    line('## Runs that failed');
+    line();
+    for (const failure of [...new Set(r.failures)]) line(`- ${failure}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+interface Key {
+  framework: string;
+  contender: string;
+  workload: string;
+}
+const defined = <T>(value: T | undefined): value is T => value !== undefined;
+const isIntrospection = (k: Key) => k.workload.startsWith('opaque');
+
+/** The runs grouped by framework, contender and workload. */
+class HttpIndex {
+  constructor(readonly runs: HttpRun[]) {}
+  keys(): Key[] {
+    const seen = new Map<string, Key>();
+    for (const { framework, contender, workload } of this.runs)
+      seen.set(`${framework}|${contender}|${workload}`, { framework, contender, workload });
+    return [...seen.values()];
+  }
+  get(framework: string, contender: string, workload: string): Key | undefined {
+    return this.runs.some(
+      (x) => x.framework === framework && x.contender === contender && x.workload === workload,
+    )
+      ? { framework, contender, workload }
+      : undefined;
+  }
+  of(k: Key | undefined): HttpRun[] {
+    if (k === undefined) return [];
+    return this.runs.filter(
+      (x) =>
+        x.framework === k.framework && x.contender === k.contender && x.workload === k.workload,
+    );
+  }
+  rps(k: Key | undefined): number {
+    return median(this.of(k).map((x) => x.rps));
+  }
+  cpu(k: Key | undefined): number {
+    return median(this.of(k).map((x) => x.cpuPerRequest));
+  }
+}
+
+function httpTable(
+  h: HttpIndex,
+  rows: Key[],
+  base: Key | undefined,
+  line: (text?: string) => void,
+  floor?: Key | undefined,
+): void {
+  line(
+    `| contender | workload | req/s (min–max) | × no-auth | CPU µs/req | added CPU µs/req | p50 / p99 ms | JWKS / introspection calls per run |${floor ? ' × floor | added over floor |' : ''} errors |`,
+  );
+  line(
+    `| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |${floor ? ' ---: | ---: |' : ''} ---: |`,
+  );
+  for (const k of rows) {
+    const runs = h.of(k);
+    const rps = summarize(runs.map((x) => x.rps));
+    const cpu = h.cpu(k);
+    const upstream = `${fmt(median(runs.map((x) => x.upstream.jwks)))} / ${fmt(median(runs.map((x) => x.upstream.introspection)))}`;
+    const errors = runs.reduce((n, x) => n + x.non2xx + x.errors, 0);
+    const notes = [
+      runs.some((x) => x.wrapped) ? 'pool reused' : '',
+      runs.some((x) => x.exhausted) ? '' : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
+    const workload =
+      k.contender === 'none'
+        ? 'any (repeated headers)'
+        : `${k.workload}${notes ? ` (${notes})` : ''}`;
+    const floorCells = floor
+      ? ` ${ratio(rps.median, h.rps(floor))} | ${k.contender === 'none' ? '–' : delta(cpu - h.cpu(floor))} |`
+      : '';
+    line(
+      `| ${label(k.contender)} | ${workload} | ${fmt(rps.median)} (${fmt(rps.min)}–${fmt(rps.max)}) | ${ratio(rps.median, h.rps(base))} | ${fmt(cpu)} | ${k.contender === 'none' ? '–' : delta(cpu - h.cpu(base))} | ${fmt(median(runs.map((x) => x.p50)), 1)} / ${fmt(median(runs.map((x) => x.p99)), 1)} | ${upstream} |${floorCells} ${errors} |`,
+    );
+  }
+}
+
+function microTables(micro: MicroRun[], line: (text?: string) => void): void {
+  const pick = (alg: string, contender: string, workload: string, inFlight: number) =>
+    micro
+      .filter(
+        (m) =>
+          m.alg === alg &&
+          m.contender === contender &&
+          m.workload === workload &&
+          m.inFlight === inFlight,
+      )
+      .map((m) => m.opsPerSecond);
+  line();
+  line('## Micro: verifications per second in one process (core, no HTTP)');
+  line();
+  line(
+    '`distinct`: every token new, the signature path (tokenguard with a cache far smaller than the pool, so each token misses it and is stored); `repeated`: 100 tokens over and over (the verified-token cache; fast-jwt with `cache: true`). The floor is one `crypto.verify` with a pre-imported `KeyObject` on pre-split input.',
+  );
+  for (const alg of ['RS256', 'ES256', 'EdDSA']) {
+    const rows = [
+      ...new Map(
+        micro.filter((m) => m.alg === alg).map((m) => [`${m.contender}|${m.workload}`, m]),
+      ).values(),
+    ];
+    if (rows.length === 0) continue;
+    line();
+    line(`### ${alg}`);
+    line();
+    line(
+      '| contender | workload | 1 in flight (min–max) | × floor | 32 in flight (min–max) | × floor |',
+    );
+    line('| --- | --- | ---: | ---: | ---: | ---: |');
+    for (const row of rows) {
+      const cells = [1, 32].map((inFlight) => {
+        const s = summarize(pick(alg, row.contender, row.workload, inFlight));
+        return `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)}) | ${ratio(s.median, median(pick(alg, FLOOR, 'distinct', inFlight)))}`;
+      });
+      const name =
+        row.contender === 'tokenguard' ? '**tokenguard** `authenticate()`' : row.contender;
+      line(`| ${name} | ${row.workload} | ${cells.join(' | ')} |`);
+    }
+  }
+}
+
+function dpopMicroTable(runs: DpopMicroRun[], line: (text?: string) => void): void {
+  line();
+  line(
+    '## Micro: DPoP proof checks per second in one process, one at a time, a fresh ES256 proof each',
+  );
+  line();
+  line(
+    'Everyone checks the same RS256 access token, bound to the proof key: tokenguard from its verified-token cache, the hand-rolled and jose checks through a Map of verified tokens, express-oauth2-jwt-bearer by verifying it again (it has no cache). The floor checks the proof signature only.',
+  );
+  line();
+  line('| contender | proofs/s (min–max) | × floor |');
+  line('| --- | ---: | ---: |');
+  const floor = median(runs.filter((x) => x.contender === DPOP_FLOOR).map((x) => x.opsPerSecond));
+  for (const contender of [...new Set(runs.map((x) => x.contender))]) {
+    const s = summarize(runs.filter((x) => x.contender === contender).map((x) => x.opsPerSecond));
+    line(
+      `| ${contender === 'tokenguard' ? '**tokenguard** `authenticate()`' : contender} | ${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)}) | ${ratio(s.median, floor)} |`,
+    );
+  }
+}
+
+interface Target {
+  id: string;
+  name: string;
+  measured: string;
+  cpu: string;
+  goal: string;
+  met?: boolean;
+}
+
+function targetRows(r: Results, h: HttpIndex): Target[] {
+  const rows: Target[] = [];
+  const x = (value: number) => (Number.isFinite(value) ? `${value.toFixed(2)}×` : '–');
+  const atLeast = (
+    id: string,
+    name: string,
+    value: number,
+    goal: number,
+    cpuRatio = Number.NaN,
+  ) => {
+    if (!Number.isFinite(value)) return;
+    rows.push({
+      id,
+      name,
+      measured: x(value),
+      cpu: x(cpuRatio),
+      goal: `≥ ${goal}×`,
+      met: value >= goal,
+    });
+  };
+  const atMost = (id: string, name: string, micros: number, goal: number) => {
+    if (!Number.isFinite(micros)) return;
+    rows.push({
+      id,
+      name,
+      measured: `${delta(micros)} µs`,
+      cpu: '',
+      goal: `≤ +${goal} µs`,
+      met: micros <= goal,
+    });
+  };
+  // Throughput ratio, and the same ratio computed from server CPU per request (base CPU / CPU),
+  // which stays put when req/s swings from run to run.
+  const pair = (a: Key | undefined, b: Key | undefined) =>
+    [h.rps(a) / h.rps(b), h.cpu(b) / h.cpu(a)] as const;
+  const added = (a: Key | undefined, b: Key | undefined) => h.cpu(a) - h.cpu(b);
+  const anchors: Record<string, string[]> = {
+    express: ['express-oauth2-jwt-bearer', 'express-jwt+jwks-rsa'],
+    fastify: ['@fastify/jwt+get-jwks', 'fastify-auth0-verify'],
+    'nest-express': ['passport-jwt+jwks-rsa'],
+    'nest-fastify': [],
+  };
+  const repeatedGoal: Record<string, number> = {
+    express: 0.9,
+    fastify: 0.8,
+    'nest-express': 0.9,
+    'nest-fastify': 0.8,
+  };
+  for (const fw of ['fastify', 'express', 'nest-express', 'nest-fastify']) {
+    const title = FRAMEWORK_TITLES[fw] as string;
+    const none = h.get(fw, 'none', 'repeated');
+    const tgRepeated = h.get(fw, 'tokenguard', 'repeated');
+    const tgDistinct = h.get(fw, 'tokenguard', 'distinct');
+    const goal = repeatedGoal[fw] as number;
+    atLeast(
+      '1',
+      `${title}: repeated tokens, tokenguard / no auth${fw.startsWith('nest') ? ' (no goal stated for Nest; its platform’s)' : ''}`,
+      ...pair(tgRepeated, none),
+      goal,
+    );
+    if (fw === 'fastify') {
+      const best = Math.max(
+        ...(anchors[fw] ?? []).map((a) => h.rps(h.get(fw, a, 'repeated'))).filter(Number.isFinite),
+      );
+      atLeast(
+        '1',
+        `${title}: repeated tokens, tokenguard / best anchor`,
+        h.rps(tgRepeated) / best,
+        3,
+      );
+    }
+    atMost('1', `${title}: repeated tokens, added CPU per request`, added(tgRepeated, none), 20);
+    const floor = h.get(fw, 'handrolled', 'distinct');
+    if (floor)
+      atLeast(
+        '2',
+        `${title}: distinct tokens, tokenguard / hand-rolled node:crypto`,
+        ...pair(tgDistinct, floor),
+        0.95,
+      );
+    const rivals = (anchors[fw] ?? []).map((a) => h.get(fw, a, 'distinct')).filter(defined);
+    if (rivals.length > 0) {
+      const bestRival = Math.max(...rivals.map((k) => h.rps(k)));
+      const bestRivalCpu = Math.min(...rivals.map((k) => h.cpu(k)));
+      atLeast(
+        '2',
+        `${title}: distinct tokens, tokenguard / best anchor (ahead of every anchor)`,
+        h.rps(tgDistinct) / bestRival,
+        1,
+        bestRivalCpu / h.cpu(tgDistinct),
+      );
+    }
+    atMost('2', `${title}: distinct RS256, added CPU per request`, added(tgDistinct, none), 130);
+  }
+  const micro = (contender: string, workload: string, inFlight: number) =>
+    median(
+      r.micro
+        .filter(
+          (m) =>
+            m.alg === 'RS256' &&
+            m.contender === contender &&
+            m.workload === workload &&
+            m.inFlight === inFlight,
+        )
+        .map((m) => m.opsPerSecond),
+    );
+  atLeast(
+    '3',
+    'micro RS256, 1 in flight: tokenguard distinct / crypto.verify',
+    micro('tokenguard', 'distinct', 1) / micro(FLOOR, 'distinct', 1),
+    0.5,
+  );
+  atLeast(
+    '3',
+    'micro RS256, 1 in flight: tokenguard cache hit / fast-jwt cache hit',
+    micro('tokenguard', 'repeated', 1) / micro('fast-jwt (cache)', 'repeated', 1),
+    1,
+  );
+  const uncached = h.get('fastify', 'tokenguard-introspection', 'opaque distinct');
+  atLeast(
+    '4',
+    'opaque, uncached: tokenguard / pooled undici request',
+    ...pair(uncached, h.get('fastify', 'introspection-undici', 'opaque distinct')),
+    0.9,
+  );
+  atLeast(
+    '4',
+    'opaque, cached: tokenguard / no auth (Fastify)',
+    ...pair(
+      h.get('fastify', 'tokenguard-introspection', 'opaque repeated'),
+      h.get('fastify', 'none', 'repeated'),
+    ),
+    0.8,
+  );
+  const dpop = (contender: string) =>
+    median(r.dpopMicro.filter((m) => m.contender === contender).map((m) => m.opsPerSecond));
+  atLeast(
+    '5',
+    'DPoP micro: tokenguard / one ES256 crypto.verify',
+    dpop('tokenguard') / dpop(DPOP_FLOOR),
+    0.8,
+  );
+  atLeast(
+    '5',
+    'DPoP micro: tokenguard / express-oauth2-jwt-bearer',
+    dpop('tokenguard') / dpop('express-oauth2-jwt-bearer (DPoP on)'),
+    3,
+  );
+  const tgDpop = h.get('express', 'tokenguard-dpop', 'dpop');
+  atLeast(
+    '5',
+    'DPoP over Express: tokenguard / one ES256 crypto.verify per request',
+    ...pair(tgDpop, h.get('express', 'dpop-floor', 'dpop')),
+    0.8,
+  );
+  atLeast(
+    '5',
+    'DPoP over Express: tokenguard / express-oauth2-jwt-bearer',
+    ...pair(tgDpop, h.get('express', 'express-oauth2-jwt-bearer-dpop', 'dpop')),
+    3,
+  );
+  atMost(
+    '5',
+    'DPoP over Express: added CPU per request over no auth',
+    added(tgDpop, h.get('express', 'none', 'repeated')),
+    300,
+  );
+  if (r.memory) {
+    const first = r.memory.samples[0];
+    const last = r.memory.samples.at(-1);
+    const half = r.memory.samples[2];
+    if (first && last && half) {
+      const mib = (bytes: number) => `${fmt(bytes / 1048576, 1)} MiB`;
+      rows.push({
+        id: '6',
+        name: `memory: heap growth after ${fmt(r.memory.count)} distinct tokens and proofs (after ${fmt(half.done)})`,
+        measured: `+${mib(last.heap - first.heap)} (+${mib(half.heap - first.heap)})`,
+        cpu: '',
+        goal: 'bounded',
+        met: last.heap - half.heap < 0.5 * (half.heap - first.heap) + 8 * 1048576,
+      });
+    }
+  }
+  return rows;
+}
