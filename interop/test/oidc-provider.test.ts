@@ -4,6 +4,7 @@ import { ADAPTERS, type RunningApi } from '../src/apps.js';
 import {
   CLIENTS,
   clientCredentials,
+  OTHER_RESOURCE,
   RESOURCE,
   type RunningProvider,
   revoke,
@@ -13,6 +14,7 @@ import {
 interface Answer {
   status: number;
   challenge: string | null;
+  retryAfter: string | null;
   body: unknown;
 }
 
@@ -27,13 +29,19 @@ async function call(
   return {
     status: res.status,
     challenge: res.headers.get('www-authenticate'),
+    retryAfter: res.headers.get('retry-after'),
     body: text ? JSON.parse(text) : undefined,
   };
 }
 
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+const b64 = (text: string) => Buffer.from(text).toString('base64url');
+
 describe.each(ADAPTERS)('%s against oidc-provider', (_name, start) => {
   let provider: RunningProvider;
   let api: RunningApi;
+  // The guard's clock, moved by the outage test past the failure backoff instead of sleeping.
+  let offset = 0;
 
   beforeAll(async () => {
     provider = await startProvider();
@@ -46,6 +54,7 @@ describe.each(ADAPTERS)('%s against oidc-provider', (_name, start) => {
       // The rotation test restarts the provider and immediately presents a token with a new kid:
       // without a cooldown the guard refetches at once. (Production keeps the 30 s default.)
       jwks: { cooldown: 0 },
+      clock: () => Date.now() + offset,
     });
   });
   afterAll(async () => {
@@ -55,27 +64,37 @@ describe.each(ADAPTERS)('%s against oidc-provider', (_name, start) => {
 
   it('accepts its RFC 9068 JWT access tokens, discovered through its metadata', async () => {
     const { access_token } = await clientCredentials(provider.issuer, CLIENTS.jwt);
-    const me = await call(api, 'GET', '/me', { authorization: `Bearer ${access_token}` });
+    const me = await call(api, 'GET', '/me', bearer(access_token));
     expect(me).toMatchObject({
       status: 200,
       body: { route: 'GET /me', subject: CLIENTS.jwt.clientId },
     });
-    expect(
-      (await call(api, 'POST', '/orders', { authorization: `Bearer ${access_token}` })).status,
-    ).toBe(201);
+    expect((await call(api, 'POST', '/orders', bearer(access_token))).status).toBe(201);
   });
 
   it('enforces scopes from its space-delimited scope claim', async () => {
     const { access_token } = await clientCredentials(provider.issuer, CLIENTS.jwt, {
       scope: 'orders:read',
     });
-    expect(
-      (await call(api, 'GET', '/orders', { authorization: `Bearer ${access_token}` })).status,
-    ).toBe(200);
-    const write = await call(api, 'POST', '/orders', { authorization: `Bearer ${access_token}` });
+    expect((await call(api, 'GET', '/orders', bearer(access_token))).status).toBe(200);
+    const write = await call(api, 'POST', '/orders', bearer(access_token));
     expect(write.status).toBe(403);
     expect(write.challenge).toContain('error="insufficient_scope"');
     expect(write.challenge).toContain('scope="orders:write"');
+  });
+
+  it('rejects its tokens for another resource (RFC 8707 audience)', async () => {
+    const jwt = await clientCredentials(provider.issuer, CLIENTS.jwt, {
+      resource: OTHER_RESOURCE,
+    });
+    const opaque = await clientCredentials(provider.issuer, CLIENTS.opaque, {
+      resource: OTHER_RESOURCE,
+    });
+    for (const { access_token } of [jwt, opaque]) {
+      const res = await call(api, 'GET', '/me', bearer(access_token));
+      expect(res.status).toBe(401);
+      expect(res.challenge).toContain('error="invalid_token"');
+    }
   });
 
   it('accepts its opaque tokens through its introspection endpoint', async () => {
@@ -83,58 +102,148 @@ describe.each(ADAPTERS)('%s against oidc-provider', (_name, start) => {
       scope: 'orders:read',
     });
     expect(access_token.split('.')).toHaveLength(1);
-    const orders = await call(api, 'GET', '/orders', { authorization: `Bearer ${access_token}` });
+    const orders = await call(api, 'GET', '/orders', bearer(access_token));
     // The provider's introspection answer for a client_credentials token has no `sub`.
     expect(orders).toMatchObject({ status: 200, body: { route: 'GET /orders', subject: null } });
-    expect(
-      (await call(api, 'POST', '/orders', { authorization: `Bearer ${access_token}` })).status,
-    ).toBe(403);
+    expect((await call(api, 'POST', '/orders', bearer(access_token))).status).toBe(403);
   });
 
   it('rejects an opaque token it revoked', async () => {
     const { access_token } = await clientCredentials(provider.issuer, CLIENTS.opaque);
     await revoke(provider.issuer, access_token);
-    const res = await call(api, 'GET', '/me', { authorization: `Bearer ${access_token}` });
+    const res = await call(api, 'GET', '/me', bearer(access_token));
     expect(res.status).toBe(401);
     expect(res.challenge).toContain('error="invalid_token"');
   });
 
-  it('accepts its DPoP-bound tokens with a proof, and rejects them without', async () => {
-    const key = createDpopKey();
-    const tokenProof = await createDpopProof({ key, htm: 'POST', htu: `${provider.issuer}/token` });
-    const { access_token, token_type } = await clientCredentials(provider.issuer, CLIENTS.jwt, {
-      dpop: tokenProof,
-    });
-    expect(token_type).toBe('DPoP');
-    const proof = await createDpopProof({
-      key,
-      htm: 'GET',
-      htu: `${api.baseUrl}/me`,
-      accessToken: access_token,
-    });
-    expect(
-      (await call(api, 'GET', '/me', { authorization: `DPoP ${access_token}`, dpop: proof }))
-        .status,
-    ).toBe(200);
-    const bearer = await call(api, 'GET', '/me', { authorization: `Bearer ${access_token}` });
-    expect(bearer.status).toBe(401);
-    const noProof = await call(api, 'GET', '/me', { authorization: `DPoP ${access_token}` });
-    expect(noProof.status).toBe(401);
-    expect(noProof.challenge).toContain('error="invalid_dpop_proof"');
+  it.each([
+    ['JWT', CLIENTS.jwt],
+    ['opaque', CLIENTS.opaque],
+  ] as const)(
+    'accepts its DPoP-bound %s tokens with a proof, and rejects them without',
+    async (_format, client) => {
+      const key = createDpopKey();
+      const tokenProof = await createDpopProof({
+        key,
+        htm: 'POST',
+        htu: `${provider.issuer}/token`,
+      });
+      const { access_token, token_type } = await clientCredentials(provider.issuer, client, {
+        dpop: tokenProof,
+      });
+      expect(token_type).toBe('DPoP');
+      const proof = await createDpopProof({
+        key,
+        htm: 'GET',
+        htu: `${api.baseUrl}/me`,
+        accessToken: access_token,
+      });
+      expect(
+        (await call(api, 'GET', '/me', { authorization: `DPoP ${access_token}`, dpop: proof }))
+          .status,
+      ).toBe(200);
+      // The same proof again is a replay.
+      expect(
+        (await call(api, 'GET', '/me', { authorization: `DPoP ${access_token}`, dpop: proof }))
+          .status,
+      ).toBe(401);
+      const asBearer = await call(api, 'GET', '/me', bearer(access_token));
+      expect(asBearer.status).toBe(401);
+      expect(asBearer.challenge).toContain('error="invalid_token"');
+      const noProof = await call(api, 'GET', '/me', { authorization: `DPoP ${access_token}` });
+      expect(noProof.status).toBe(401);
+      expect(noProof.challenge).toContain('error="invalid_dpop_proof"');
+      const otherKey = await createDpopProof({
+        key: createDpopKey(),
+        htm: 'GET',
+        htu: `${api.baseUrl}/me`,
+        accessToken: access_token,
+      });
+      expect(
+        (await call(api, 'GET', '/me', { authorization: `DPoP ${access_token}`, dpop: otherKey }))
+          .status,
+      ).toBe(401);
+    },
+  );
+
+  it('picks up a rotation of its signing key, and drops the old key when it leaves the JWKS', async () => {
+    const before = await clientCredentials(provider.issuer, CLIENTS.jwt);
+    expect((await call(api, 'GET', '/me', bearer(before.access_token))).status).toBe(200);
+
+    // A new key first in the JWKS, the old one still published after it.
+    await provider.rotateKeys({ keepPrevious: true });
+    const after = await clientCredentials(provider.issuer, CLIENTS.jwt);
+    expect(after.access_token.split('.')[0]).not.toBe(before.access_token.split('.')[0]);
+    expect((await call(api, 'GET', '/me', bearer(after.access_token))).status).toBe(200);
+    expect((await call(api, 'GET', '/me', bearer(before.access_token))).status).toBe(200);
+
+    // The old key leaves: tokens it signed stop working once the guard sees the new set.
+    await provider.rotateKeys();
+    const latest = await clientCredentials(provider.issuer, CLIENTS.jwt);
+    expect((await call(api, 'GET', '/me', bearer(latest.access_token))).status).toBe(200);
+    expect((await call(api, 'GET', '/me', bearer(before.access_token))).status).toBe(401);
   });
 
-  it('picks up a rotation of its signing key', async () => {
-    const before = await clientCredentials(provider.issuer, CLIENTS.jwt);
-    expect(
-      (await call(api, 'GET', '/me', { authorization: `Bearer ${before.access_token}` })).status,
-    ).toBe(200);
-    await provider.rotateKeys();
-    const after = await clientCredentials(provider.issuer, CLIENTS.jwt);
-    expect(
-      (await call(api, 'GET', '/me', { authorization: `Bearer ${after.access_token}` })).status,
-    ).toBe(200);
-    // The old key left the provider's JWKS: a token it signed is no longer accepted.
-    const old = await call(api, 'GET', '/me', { authorization: `Bearer ${before.access_token}` });
-    expect(old.status).toBe(401);
+  it('while it is down: JWTs keep working, opaque tokens get 503 with Retry-After; then recovers', async () => {
+    const jwt = (await clientCredentials(provider.issuer, CLIENTS.jwt)).access_token;
+    const opaque = (await clientCredentials(provider.issuer, CLIENTS.opaque)).access_token;
+    await provider.stop();
+    try {
+      expect((await call(api, 'GET', '/me', bearer(jwt))).status).toBe(200);
+      const down = await call(api, 'GET', '/me', bearer(opaque));
+      expect(down.status).toBe(503);
+      expect(Number(down.retryAfter)).toBeGreaterThan(0);
+      expect(down.body).toEqual({
+        error: 'temporarily_unavailable',
+        error_description: 'The authorization service is temporarily unavailable',
+      });
+    } finally {
+      await provider.start();
+    }
+    offset += 5_000; // past the failure backoff: no restart of the API needed
+    expect((await call(api, 'GET', '/me', bearer(opaque))).status).toBe(200);
+  });
+
+  // Known weakness (core): any non-200 answer of the introspection endpoint counts as an outage
+  // and starts the failure backoff for every token. oidc-provider answers 400
+  // unsupported_token_type for any three-segment token whose first segment decodes as a JOSE
+  // header (it never introspects JWTs). A token that core does not see as a JWS (here a `+` in
+  // its last segment, or base64 padding) is introspected, so one such request a second makes
+  // every other client's opaque token 503.
+  it.fails('an attacker token it refuses to introspect does not make other clients fail', async () => {
+    console.warn(
+      '[known weakness] an introspection refusal about one token starts the failure backoff for all',
+    );
+    const opaque = (await clientCredentials(provider.issuer, CLIENTS.opaque)).access_token;
+    offset += 5_000;
+    // Three segments with a `+` (a token68 character, not a base64url one).
+    const attack = await call(api, 'GET', '/me', bearer(`${b64('{"alg":"none"}')}.e30.+`));
+    expect([400, 401]).toContain(attack.status);
+    expect((await call(api, 'GET', '/me', bearer(opaque))).status).toBe(200);
+  });
+});
+
+describe('introspection mode "always" against oidc-provider', () => {
+  it('cannot work: the provider refuses to introspect JWTs, so every JWT answers 503', async () => {
+    const provider = await startProvider();
+    const [, start] = ADAPTERS[0] as (typeof ADAPTERS)[number];
+    const api = await start({
+      issuer: provider.issuer,
+      audience: RESOURCE,
+      introspection: {
+        clientId: CLIENTS.api.clientId,
+        clientSecret: CLIENTS.api.clientSecret,
+        mode: 'always',
+      },
+    });
+    try {
+      const { access_token } = await clientCredentials(provider.issuer, CLIENTS.jwt);
+      const res = await call(api, 'GET', '/me', bearer(access_token));
+      expect(res.status).toBe(503);
+      expect(Number(res.retryAfter)).toBeGreaterThan(0);
+    } finally {
+      await api.close();
+      await provider.close();
+    }
   });
 });
