@@ -14,7 +14,7 @@ import { type HttpRun, type RunSpec, runHttp, type Workload } from './http/run.j
 import { startChild } from './lib/ipc.js';
 import { currentLoad, describe, machine } from './lib/machine.js';
 import { runMicroDpop } from './micro/dpop.js';
-import { runMicroJwt } from './micro/jwt.js';
+import { MICRO_POOL, runMicroJwt } from './micro/jwt.js';
 import { type MemoryResult, type Results, report } from './report.js';
 import type { Framework } from './servers/config.js';
 import { FULL, QUICK } from './settings.js';
@@ -53,10 +53,9 @@ const results: Results = {
 
 try {
   if (wanted('micro')) {
-    results.micro = await runMicroJwt(info, mint, {
+    results.micro = await runMicroJwt(info, (alg) => mint(alg, MICRO_POOL), {
       rounds: settings.rounds,
       ms: settings.microMs,
-      poolSize: settings.microPool,
       log,
     });
     results.dpopMicro = await runMicroDpop(

@@ -243,7 +243,7 @@ function microTables(micro: MicroRun[], line: (text?: string) => void): void {
   line('## Micro: verifications per second in one process (core, no HTTP)');
   line();
   line(
-    '`distinct`: every token new, the signature path (tokenguard with a cache far smaller than the pool, so each token misses it and is stored); `repeated`: 100 tokens over and over (the verified-token cache; fast-jwt with `cache: true`). The floor is one `crypto.verify` with a pre-imported `KeyObject` on pre-split input.',
+    '`distinct`: every token new, the signature path (10,500 tokens cycled through tokenguard’s default 10,000-entry cache, so each one misses it, is verified, and is stored while the oldest is evicted); `repeated`: 100 tokens over and over (the verified-token cache; fast-jwt with `cache: true`). The floor is one `crypto.verify` with a pre-imported `KeyObject` on pre-split input.',
   );
   for (const alg of ['RS256', 'ES256', 'EdDSA']) {
     const rows = [
@@ -304,36 +304,37 @@ interface Target {
 function targetRows(r: Results, h: HttpIndex): Target[] {
   const rows: Target[] = [];
   const x = (value: number) => (Number.isFinite(value) ? `${value.toFixed(2)}×` : '–');
-  const atLeast = (
+  /**
+   * A ratio target: `value` decides; `byCpu` is the same ratio from server CPU per request (base
+   * CPU / CPU), which holds still when req/s swings. `goal` undefined: shown for information.
+   */
+  const ratioRow = (
     id: string,
     name: string,
-    value: number,
-    goal: number,
-    cpuRatio = Number.NaN,
+    [value, byCpu]: readonly [number, number],
+    goal?: number,
   ) => {
     if (!Number.isFinite(value)) return;
     rows.push({
       id,
       name,
       measured: x(value),
-      cpu: x(cpuRatio),
-      goal: `≥ ${goal}×`,
-      met: value >= goal,
+      cpu: x(byCpu),
+      goal: goal === undefined ? 'for information' : `≥ ${goal}×`,
+      ...(goal === undefined ? {} : { met: value >= goal }),
     });
   };
-  const atMost = (id: string, name: string, micros: number, goal: number) => {
+  const cpuRow = (id: string, name: string, micros: number, goal?: number) => {
     if (!Number.isFinite(micros)) return;
     rows.push({
       id,
       name,
       measured: `${delta(micros)} µs`,
       cpu: '',
-      goal: `≤ +${goal} µs`,
-      met: micros <= goal,
+      goal: goal === undefined ? 'for information' : `≤ +${goal} µs`,
+      ...(goal === undefined ? {} : { met: micros <= goal }),
     });
   };
-  // Throughput ratio, and the same ratio computed from server CPU per request (base CPU / CPU),
-  // which stays put when req/s swings from run to run.
   const pair = (a: Key | undefined, b: Key | undefined) =>
     [h.rps(a) / h.rps(b), h.cpu(b) / h.cpu(a)] as const;
   const added = (a: Key | undefined, b: Key | undefined) => h.cpu(a) - h.cpu(b);
@@ -343,59 +344,71 @@ function targetRows(r: Results, h: HttpIndex): Target[] {
     'nest-express': ['passport-jwt+jwks-rsa'],
     'nest-fastify': [],
   };
-  const repeatedGoal: Record<string, number> = {
-    express: 0.9,
-    fastify: 0.8,
-    'nest-express': 0.9,
-    'nest-fastify': 0.8,
-  };
-  for (const fw of ['fastify', 'express', 'nest-express', 'nest-fastify']) {
+  // The issue states goals for Fastify and Express; NestJS rows are shown beside them.
+  const repeatedGoal: Record<string, number | undefined> = { fastify: 0.8, express: 0.9 };
+  const frameworks = ['fastify', 'express', 'nest-express', 'nest-fastify'];
+  const tg = (fw: string, workload: string) => h.get(fw, 'tokenguard', workload);
+  for (const fw of frameworks) {
     const title = FRAMEWORK_TITLES[fw] as string;
-    const none = h.get(fw, 'none', 'repeated');
-    const tgRepeated = h.get(fw, 'tokenguard', 'repeated');
-    const tgDistinct = h.get(fw, 'tokenguard', 'distinct');
-    const goal = repeatedGoal[fw] as number;
-    atLeast(
+    ratioRow(
       '1',
-      `${title}: repeated tokens, tokenguard / no auth${fw.startsWith('nest') ? ' (no goal stated for Nest; its platform’s)' : ''}`,
-      ...pair(tgRepeated, none),
-      goal,
+      `${title}: repeated tokens, tokenguard / no auth`,
+      pair(tg(fw, 'repeated'), h.get(fw, 'none', 'repeated')),
+      repeatedGoal[fw],
     );
     if (fw === 'fastify') {
-      const best = Math.max(
-        ...(anchors[fw] ?? []).map((a) => h.rps(h.get(fw, a, 'repeated'))).filter(Number.isFinite),
-      );
-      atLeast(
+      const best = (anchors[fw] ?? []).map((a) => h.get(fw, a, 'repeated')).filter(defined);
+      const bestRps = Math.max(...best.map((k) => h.rps(k)));
+      const bestCpu = Math.min(...best.map((k) => h.cpu(k)));
+      ratioRow(
         '1',
         `${title}: repeated tokens, tokenguard / best anchor`,
-        h.rps(tgRepeated) / best,
+        [h.rps(tg(fw, 'repeated')) / bestRps, bestCpu / h.cpu(tg(fw, 'repeated'))],
         3,
       );
     }
-    atMost('1', `${title}: repeated tokens, added CPU per request`, added(tgRepeated, none), 20);
+  }
+  for (const fw of frameworks) {
+    const goal = fw.startsWith('nest') ? undefined : 20;
+    cpuRow(
+      '1',
+      `${FRAMEWORK_TITLES[fw]}: repeated tokens, added CPU per request`,
+      added(tg(fw, 'repeated'), h.get(fw, 'none', 'repeated')),
+      goal,
+    );
+  }
+  for (const fw of frameworks) {
+    const title = FRAMEWORK_TITLES[fw] as string;
     const floor = h.get(fw, 'handrolled', 'distinct');
     if (floor)
-      atLeast(
+      ratioRow(
         '2',
         `${title}: distinct tokens, tokenguard / hand-rolled node:crypto`,
-        ...pair(tgDistinct, floor),
+        pair(tg(fw, 'distinct'), floor),
         0.95,
       );
     const rivals = (anchors[fw] ?? []).map((a) => h.get(fw, a, 'distinct')).filter(defined);
     if (rivals.length > 0) {
-      const bestRival = Math.max(...rivals.map((k) => h.rps(k)));
-      const bestRivalCpu = Math.min(...rivals.map((k) => h.cpu(k)));
-      atLeast(
+      const bestRps = Math.max(...rivals.map((k) => h.rps(k)));
+      const bestCpu = Math.min(...rivals.map((k) => h.cpu(k)));
+      ratioRow(
         '2',
-        `${title}: distinct tokens, tokenguard / best anchor (ahead of every anchor)`,
-        h.rps(tgDistinct) / bestRival,
+        `${title}: distinct tokens, tokenguard / best anchor`,
+        [h.rps(tg(fw, 'distinct')) / bestRps, bestCpu / h.cpu(tg(fw, 'distinct'))],
         1,
-        bestRivalCpu / h.cpu(tgDistinct),
       );
     }
-    atMost('2', `${title}: distinct RS256, added CPU per request`, added(tgDistinct, none), 130);
   }
-  const micro = (contender: string, workload: string, inFlight: number) =>
+  for (const fw of frameworks) {
+    const goal = fw.startsWith('nest') ? undefined : 130;
+    cpuRow(
+      '2',
+      `${FRAMEWORK_TITLES[fw]}: distinct RS256, added CPU per request`,
+      added(tg(fw, 'distinct'), h.get(fw, 'none', 'repeated')),
+      goal,
+    );
+  }
+  const micro = (contender: string, workload: string) =>
     median(
       r.micro
         .filter(
@@ -403,33 +416,35 @@ function targetRows(r: Results, h: HttpIndex): Target[] {
             m.alg === 'RS256' &&
             m.contender === contender &&
             m.workload === workload &&
-            m.inFlight === inFlight,
+            m.inFlight === 1,
         )
         .map((m) => m.opsPerSecond),
     );
-  atLeast(
+  ratioRow(
     '3',
     'micro RS256, 1 in flight: tokenguard distinct / crypto.verify',
-    micro('tokenguard', 'distinct', 1) / micro(FLOOR, 'distinct', 1),
+    [micro('tokenguard', 'distinct') / micro(FLOOR, 'distinct'), Number.NaN],
     0.5,
   );
-  atLeast(
+  ratioRow(
     '3',
     'micro RS256, 1 in flight: tokenguard cache hit / fast-jwt cache hit',
-    micro('tokenguard', 'repeated', 1) / micro('fast-jwt (cache)', 'repeated', 1),
+    [micro('tokenguard', 'repeated') / micro('fast-jwt (cache)', 'repeated'), Number.NaN],
     1,
   );
-  const uncached = h.get('fastify', 'tokenguard-introspection', 'opaque distinct');
-  atLeast(
+  ratioRow(
     '4',
-    'opaque, uncached: tokenguard / pooled undici request',
-    ...pair(uncached, h.get('fastify', 'introspection-undici', 'opaque distinct')),
+    'opaque, uncached: tokenguard / pooled undici request per call',
+    pair(
+      h.get('fastify', 'tokenguard-introspection', 'opaque distinct'),
+      h.get('fastify', 'introspection-undici', 'opaque distinct'),
+    ),
     0.9,
   );
-  atLeast(
+  ratioRow(
     '4',
     'opaque, cached: tokenguard / no auth (Fastify)',
-    ...pair(
+    pair(
       h.get('fastify', 'tokenguard-introspection', 'opaque repeated'),
       h.get('fastify', 'none', 'repeated'),
     ),
@@ -437,32 +452,31 @@ function targetRows(r: Results, h: HttpIndex): Target[] {
   );
   const dpop = (contender: string) =>
     median(r.dpopMicro.filter((m) => m.contender === contender).map((m) => m.opsPerSecond));
-  atLeast(
+  ratioRow(
     '5',
     'DPoP micro: tokenguard / one ES256 crypto.verify',
-    dpop('tokenguard') / dpop(DPOP_FLOOR),
+    [dpop('tokenguard') / dpop(DPOP_FLOOR), Number.NaN],
     0.8,
   );
-  atLeast(
+  ratioRow(
     '5',
     'DPoP micro: tokenguard / express-oauth2-jwt-bearer',
-    dpop('tokenguard') / dpop('express-oauth2-jwt-bearer (DPoP on)'),
+    [dpop('tokenguard') / dpop('express-oauth2-jwt-bearer (DPoP on)'), Number.NaN],
     3,
   );
   const tgDpop = h.get('express', 'tokenguard-dpop', 'dpop');
-  atLeast(
+  ratioRow(
     '5',
     'DPoP over Express: tokenguard / one ES256 crypto.verify per request',
-    ...pair(tgDpop, h.get('express', 'dpop-floor', 'dpop')),
+    pair(tgDpop, h.get('express', 'dpop-floor', 'dpop')),
     0.8,
   );
-  atLeast(
+  ratioRow(
     '5',
     'DPoP over Express: tokenguard / express-oauth2-jwt-bearer',
-    ...pair(tgDpop, h.get('express', 'express-oauth2-jwt-bearer-dpop', 'dpop')),
-    3,
+    pair(tgDpop, h.get('express', 'express-oauth2-jwt-bearer-dpop', 'dpop')),
   );
-  atMost(
+  cpuRow(
     '5',
     'DPoP over Express: added CPU per request over no auth',
     added(tgDpop, h.get('express', 'none', 'repeated')),
@@ -470,17 +484,19 @@ function targetRows(r: Results, h: HttpIndex): Target[] {
   );
   if (r.memory) {
     const first = r.memory.samples[0];
-    const last = r.memory.samples.at(-1);
     const half = r.memory.samples[2];
-    if (first && last && half) {
+    const last = r.memory.samples.at(-1);
+    if (first && half && last) {
       const mib = (bytes: number) => `${fmt(bytes / 1048576, 1)} MiB`;
+      // Bounded: the second half of the flood grows the heap far less than the first, once the
+      // caches and the replay store are full.
       rows.push({
         id: '6',
-        name: `memory: heap growth after ${fmt(r.memory.count)} distinct tokens and proofs (after ${fmt(half.done)})`,
+        name: `memory: heap growth after ${fmt(last.done)} distinct tokens and proofs (after the first ${fmt(half.done)})`,
         measured: `+${mib(last.heap - first.heap)} (+${mib(half.heap - first.heap)})`,
         cpu: '',
         goal: 'bounded',
-        met: last.heap - half.heap < 0.5 * (half.heap - first.heap) + 8 * 1048576,
+        met: last.heap - half.heap < 0.25 * (half.heap - first.heap) + 4 * 1048576,
       });
     }
   }

@@ -7,9 +7,8 @@ export interface Settings {
   warmupSeconds: number;
   seconds: number;
   connections: number;
-  /** Micro: milliseconds per measurement, distinct tokens per algorithm, DPoP proofs per measurement. */
+  /** Micro: milliseconds per measurement, DPoP proofs per measurement. */
   microMs: number;
-  microPool: number;
   dpopProofs: number;
   /** HTTP: distinct RS256 and opaque tokens for the all-distinct workloads (never reused in a run). */
   distinctPool: number;
@@ -24,7 +23,6 @@ export const QUICK: Settings = {
   seconds: 1.5,
   connections: 32,
   microMs: 200,
-  microPool: 400,
   dpopProofs: 800,
   distinctPool: 8_000,
   flood: 20_000,
@@ -37,7 +35,6 @@ export const FULL: Settings = {
   seconds: 5,
   connections: 32,
   microMs: 1_000,
-  microPool: 2_000,
   dpopProofs: 4_000,
   distinctPool: 50_000,
   flood: 200_000,

@@ -29,17 +29,20 @@ interface Contender {
 
 export const FLOOR = 'crypto.verify (floor)';
 
+/** Distinct tokens per algorithm: more than the verified-token cache holds (10,000 by default). */
+export const MICRO_POOL = 10_500;
+
 export async function runMicroJwt(
   info: AuthServerInfo,
-  mint: (alg: Alg, count: number) => Promise<string[]>,
-  options: { rounds: number; ms: number; poolSize: number; log: (line: string) => void },
+  tokensFor: (alg: Alg) => Promise<string[]>,
+  options: { rounds: number; ms: number; log: (line: string) => void },
 ): Promise<MicroRun[]> {
   const { issuer, audience, jwksUri } = info;
   const jwks = (await (await fetch(jwksUri)).json()) as Jwks;
   const runs: MicroRun[] = [];
   for (const alg of ['RS256', 'ES256', 'EdDSA'] as const) {
-    options.log(`micro ${alg}: ${options.poolSize} distinct tokens`);
-    const distinct = await mint(alg, options.poolSize);
+    options.log(`micro ${alg}`);
+    const distinct = (await tokensFor(alg)).slice(0, MICRO_POOL);
     const repeated = distinct.slice(0, 100);
     const jwk = jwks.keys.find((key) => key.alg === alg);
     if (jwk === undefined) throw new Error(`no ${alg} key in the key set`);
@@ -74,9 +77,10 @@ export async function runMicroJwt(
       url: 'http://localhost/orders',
       headers: { authorization: `Bearer ${token}` },
     });
-    // Distinct: a cache far smaller than the pool, so every token misses it and is verified, then
-    // stored, as a new token is in production. Repeated: the default cache, warmed.
-    const fresh = createTokenGuard({ issuer, audience, jwksUri, cache: { max: 64 } });
+    // Distinct: the default cache, full, and a pool larger than it, so every token misses, is
+    // verified and stored while the oldest is evicted: a new token in production. Repeated: the
+    // default cache, warmed with the 100 tokens.
+    const guard = createTokenGuard({ issuer, audience, jwksUri });
     const cached = createTokenGuard({ issuer, audience, jwksUri });
     const remote = createRemoteJWKSet(new URL(jwksUri));
     const fastStatic = createVerifier({
@@ -106,7 +110,7 @@ export async function runMicroJwt(
       {
         name: 'tokenguard',
         workload: 'distinct',
-        op: (token) => fresh.authenticate(request(token)),
+        op: (token) => guard.authenticate(request(token)),
       },
       {
         name: 'tokenguard',
@@ -150,7 +154,7 @@ export async function runMicroJwt(
         }
       }
     }
-    await fresh.close();
+    await guard.close();
     await cached.close();
   }
   return runs;
