@@ -135,7 +135,8 @@ export async function runMicroJwt(
     // contender accepts the tokens (a rejecting contender would measure its error path).
     for (const c of contenders) {
       const pool = c.workload === 'repeated' ? repeated : distinct;
-      for (const token of pool.slice(0, 100)) await mustAccept(c.name, c.op, token);
+      // The last 100: evicted from tokenguard's cache long before the cursor comes back to them.
+      for (const token of pool.slice(-100)) await mustAccept(c.name, c.op, token);
       await opsPerSecond(c.op, pool, Math.min(300, options.ms), 1);
     }
     for (let round = 0; round < options.rounds; round++) {

@@ -40,6 +40,14 @@ async function protect(
         global: true,
       });
       return {};
+    case 'tokenguard-nocache':
+      await app.register((await import('@tokenguard/fastify')).tokenGuard, {
+        issuer,
+        audience,
+        cache: false,
+        global: true,
+      });
+      return {};
     case 'tokenguard-introspection':
       await app.register((await import('@tokenguard/fastify')).tokenGuard, {
         issuer,
