@@ -30,6 +30,7 @@ import {
   checkTimes,
   isJweShaped,
   isJwsShaped,
+  isNearJws,
   type VerifiedToken,
   verifyAccessToken,
 } from './jwt/verify-access-token.js';
@@ -430,6 +431,7 @@ class Guard implements TokenGuard {
 
   #verify(token: string, fresh: boolean): VerifiedToken | Promise<VerifiedToken> {
     if (isJwsShaped(token)) return verifyAccessToken(token, this.#config);
+    if (isNearJws(token)) throw new InvalidTokenError('jwt.encoding');
     // Not a JWT: an opaque token (or an encrypted one) only the issuer can tell about.
     if (this.#introspector !== undefined) return this.#introspector.introspect(token, fresh);
     throw new InvalidTokenError(isJweShaped(token) ? 'jwt.jwe' : 'token.opaque_unsupported');

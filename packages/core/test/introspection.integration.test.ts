@@ -122,7 +122,6 @@ describe('opaque tokens through RFC 7662 introspection', () => {
 describe('introspection failures fail closed with 503', () => {
   it.each([
     ['a 500', { status: 500 }],
-    ['a 400', { status: 400 }],
     ['a non-JSON body', { body: '<html>down</html>', contentType: 'text/html' }],
     ['JSON with the wrong content type', { body: '{"active":true}', contentType: 'text/plain' }],
     ['an oversized body', { oversized: 200 * 1024 }],
@@ -134,6 +133,14 @@ describe('introspection failures fail closed with 503', () => {
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(res.body).toEqual(UNAVAILABLE);
+  });
+
+  it('a 400 refusal is about that token: 401 invalid_token, not an outage', async () => {
+    const api = await start();
+    as.faults.set('introspection', { status: 400 });
+    const res = await api.call(await as.mintOpaqueToken());
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toContain('error="invalid_token"');
   });
 
   it('wrong client credentials: 503 (our misconfiguration), not a 401 for the client', async () => {

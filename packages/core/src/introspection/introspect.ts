@@ -180,6 +180,13 @@ export class Introspector {
         timeout: settings.timeout,
         maxResponseSize: settings.maxResponseSize,
       });
+      // 400 is the endpoint refusing this one request (oidc-provider answers 400
+      // unsupported_token_type for a token it takes for a JWT): reject this token, and do not let
+      // it start the failure backoff that would turn every other client's request into a 503.
+      if (res.status === 400) {
+        this.#publish(() => ({ event: 'call', tokenId: tokenHash(token), active: false }));
+        return { kind: 'inactive', reason: 'introspection.refused' };
+      }
       if (res.status !== 200) throw new UpstreamError('status', res.status);
       const claims = settings.jwtResponse
         ? await this.#readJwtResponse(res.contentType, res.body)

@@ -49,6 +49,24 @@ export function isJwsShaped(token: string): boolean {
   return JWS_SHAPE.test(token);
 }
 
+/**
+ * Whether a token that is not a compact JWS is meant as one: three segments whose first decodes,
+ * read leniently (standard alphabet, padding), as a JSON object with an `alg`. Such a token is a
+ * malformed JWT, never an opaque token to introspect: an authorization server that decodes
+ * leniently could otherwise vouch for it and bypass the JWT-only checks.
+ */
+export function isNearJws(token: string): boolean {
+  const first = token.indexOf('.');
+  const second = token.indexOf('.', first + 1);
+  if (first <= 0 || second < 0 || token.indexOf('.', second + 1) >= 0) return false;
+  try {
+    const header: unknown = JSON.parse(Buffer.from(token.slice(0, first), 'base64').toString());
+    return typeof header === 'object' && header !== null && Object.hasOwn(header, 'alg');
+  } catch {
+    return false;
+  }
+}
+
 /** Whether a token has the compact JWE shape (five segments): an encrypted token. */
 export function isJweShaped(token: string): boolean {
   return JWE_SHAPE.test(token);
