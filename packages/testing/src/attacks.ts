@@ -5,7 +5,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer, request as httpRequest } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { JWK } from 'jose';
 import type { AuthorizationServer } from './authorization-server.js';
@@ -13,6 +13,7 @@ import { createCertificates } from './certificates.js';
 import type { ConformanceRequest } from './conformance.js';
 import { createDpopKey, createDpopProof, type DpopKey } from './dpop.js';
 import type { RequestCounts } from './faults.js';
+import { sendRequest } from './send.js';
 import { signJwt } from './sign-jwt.js';
 
 /**
@@ -1103,7 +1104,11 @@ function dpopCases(): AttackCase[] {
           accessToken: token,
         });
         const headers = { authorization: `DPoP ${token}`, dpop: proof };
-        const first = await send(new URL('/me', baseUrl), { method: 'GET', path: '/me', headers });
+        const first = await sendRequest(new URL('/me', baseUrl), {
+          method: 'GET',
+          path: '/me',
+          headers,
+        });
         if (first.status !== 200) {
           throw new Error(`the original DPoP request was not accepted: ${first.status}`);
         }
@@ -1400,8 +1405,13 @@ export async function runAttackCase(
   const { as, baseUrl, trap } = context;
   const url = new URL('/me', baseUrl);
   const control = async (token: string) =>
-    (await send(url, { method: 'GET', path: '/me', headers: { authorization: `Bearer ${token}` } }))
-      .status;
+    (
+      await sendRequest(url, {
+        method: 'GET',
+        path: '/me',
+        headers: { authorization: `Bearer ${token}` },
+      })
+    ).status;
   for (const token of [await as.mintAccessToken(), await as.mintOpaqueToken()]) {
     const status = await control(token);
     if (status !== 200)
@@ -1410,7 +1420,7 @@ export async function runAttackCase(
   const req = await attack.request({ as, baseUrl, trapUrl: trap.url });
   const hitsBefore = trap.hits;
   const countsBefore = as.counts;
-  const res = await send(new URL(req.path, baseUrl), req);
+  const res = await sendRequest(new URL(req.path, baseUrl), req);
   const countsAfter = as.counts;
   const upstream = (name: keyof RequestCounts) => countsAfter[name] - countsBefore[name];
   const visible = `${JSON.stringify(res.headers)}\n${res.text}`;
@@ -1427,30 +1437,4 @@ export async function runAttackCase(
     },
     control: await control(await as.mintAccessToken()),
   };
-}
-
-function send(
-  url: URL,
-  req: ConformanceRequest,
-): Promise<{ status: number; headers: Record<string, unknown>; text: string }> {
-  return new Promise((resolve, reject) => {
-    const outgoing = httpRequest(
-      url,
-      { method: req.method, headers: { connection: 'close', ...req.headers } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            text: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-        res.on('error', reject);
-      },
-    );
-    outgoing.on('error', reject);
-    outgoing.end();
-  });
 }

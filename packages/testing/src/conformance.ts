@@ -1,6 +1,6 @@
-import { request as httpRequest } from 'node:http';
 import type { AuthorizationServer } from './authorization-server.js';
 import { createDpopKey, createDpopProof } from './dpop.js';
+import { sendRequest } from './send.js';
 
 /**
  * The conformance API: the routes every tokenguard adapter's test app serves, so one table of
@@ -181,6 +181,18 @@ const get = (
  * }
  * ```
  */
+
+/** A fresh DPoP key, an access token bound to it (`cnf.jkt`), and one proof for `htm` `htu`. */
+async function boundProof(
+  as: AuthorizationServer,
+  htm: string,
+  htu: string,
+): Promise<{ token: string; proof: string }> {
+  const key = createDpopKey();
+  const token = await as.mintAccessToken({ cnf: { jkt: key.thumbprint } });
+  return { token, proof: await createDpopProof({ key, htm, htu, accessToken: token }) };
+}
+
 export function conformanceCases(): ConformanceCase[] {
   return [
     {
@@ -406,14 +418,7 @@ export function conformanceCases(): ConformanceCase[] {
     {
       name: 'DPoP-bound token with a proof for this request',
       request: async (as, baseUrl) => {
-        const key = createDpopKey();
-        const token = await as.mintAccessToken({ cnf: { jkt: key.thumbprint } });
-        const proof = await createDpopProof({
-          key,
-          htm: 'GET',
-          htu: `${baseUrl}/orders`,
-          accessToken: token,
-        });
+        const { token, proof } = await boundProof(as, 'GET', `${baseUrl}/orders`);
         return get('/orders', { authorization: `DPoP ${token}`, dpop: proof });
       },
       expected: ok('GET', '/orders', 'user-123'),
@@ -421,16 +426,13 @@ export function conformanceCases(): ConformanceCase[] {
     {
       name: 'DPoP proof replayed: 401 invalid_dpop_proof',
       request: async (as, baseUrl) => {
-        const key = createDpopKey();
-        const token = await as.mintAccessToken({ cnf: { jkt: key.thumbprint } });
-        const proof = await createDpopProof({
-          key,
-          htm: 'GET',
-          htu: `${baseUrl}/me`,
-          accessToken: token,
-        });
+        const { token, proof } = await boundProof(as, 'GET', `${baseUrl}/me`);
         const headers = { authorization: `DPoP ${token}`, dpop: proof };
-        const first = await send(new URL('/me', baseUrl), { method: 'GET', path: '/me', headers });
+        const first = await sendRequest(new URL('/me', baseUrl), {
+          method: 'GET',
+          path: '/me',
+          headers,
+        });
         if (first.status !== 200) throw new Error(`the first use of the proof got ${first.status}`);
         return get('/me', headers);
       },
@@ -447,14 +449,7 @@ export function conformanceCases(): ConformanceCase[] {
     {
       name: 'DPoP proof for another URL: 401 invalid_dpop_proof',
       request: async (as, baseUrl) => {
-        const key = createDpopKey();
-        const token = await as.mintAccessToken({ cnf: { jkt: key.thumbprint } });
-        const proof = await createDpopProof({
-          key,
-          htm: 'GET',
-          htu: `${baseUrl}/orders`,
-          accessToken: token,
-        });
+        const { token, proof } = await boundProof(as, 'GET', `${baseUrl}/orders`);
         return get('/me', { authorization: `DPoP ${token}`, dpop: proof });
       },
       expected: {
@@ -523,7 +518,7 @@ export async function runConformanceCase(
   testCase.setup?.(as);
   let raw: { status: number; headers: Record<string, string | string[] | undefined>; text: string };
   try {
-    raw = await send(new URL(req.path, baseUrl), req);
+    raw = await sendRequest(new URL(req.path, baseUrl), req);
   } finally {
     testCase.cleanup?.(as);
   }
@@ -557,34 +552,4 @@ function parseJson(text: string): unknown {
   } catch {
     return { unparsed: text.slice(0, 200) };
   }
-}
-
-function send(
-  url: URL,
-  req: ConformanceRequest,
-): Promise<{
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-}> {
-  return new Promise((resolve, reject) => {
-    const outgoing = httpRequest(
-      url,
-      { method: req.method, headers: { connection: 'close', ...req.headers } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            text: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-        res.on('error', reject);
-      },
-    );
-    outgoing.on('error', reject);
-    outgoing.end();
-  });
 }
