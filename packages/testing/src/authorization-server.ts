@@ -14,6 +14,7 @@ import {
 } from './faults.js';
 import {
   errorReply,
+  MAX_BODY_BYTES,
   parseForm,
   type Reply,
   RequestError,
@@ -73,6 +74,11 @@ export interface AuthorizationServerOptions {
   audience?: string;
   /** Lifetime of access tokens in seconds; default 300. */
   accessTokenTtl?: number;
+  /**
+   * The largest request body the token and introspection endpoints read, in bytes; a bigger one
+   * is answered with 413, as a real server's body limit would. Default 65536.
+   */
+  maxRequestBodySize?: number;
 }
 
 /**
@@ -135,9 +141,14 @@ export interface AuthorizationServer {
   readonly faults: FaultSwitches;
   /** A snapshot of how many requests each endpoint received since start or `resetCounts()`. */
   readonly counts: Readonly<RequestCounts>;
+  /**
+   * The most requests each endpoint was handling at the same time, since start or
+   * `resetCounts()`: what a flood through a resource server does to this server.
+   */
+  readonly peakConcurrency: Readonly<RequestCounts>;
 
   /**
-   * Sets every request counter back to 0.
+   * Sets every request counter (and `peakConcurrency`) back to 0.
    *
    * @example
    * ```ts
@@ -315,6 +326,7 @@ interface Settings {
   algorithm: SigningAlgorithm;
   audience: string;
   accessTokenTtl: number;
+  maxRequestBodySize: number;
 }
 
 function checkOptions(options: AuthorizationServerOptions): Settings {
@@ -328,6 +340,7 @@ function checkOptions(options: AuthorizationServerOptions): Settings {
     algorithm = 'ES256',
     audience = DEFAULT_AUDIENCE,
     accessTokenTtl = 300,
+    maxRequestBodySize = MAX_BODY_BYTES,
   } = options;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw bad('"port" must be an integer from 0 to 65535');
@@ -345,6 +358,9 @@ function checkOptions(options: AuthorizationServerOptions): Settings {
     accessTokenTtl <= 0
   ) {
     throw bad('"accessTokenTtl" must be a positive number of seconds');
+  }
+  if (!Number.isInteger(maxRequestBodySize) || maxRequestBodySize < 1) {
+    throw bad('"maxRequestBodySize" must be a positive whole number of bytes');
   }
   if (issuer !== undefined && issuerPath !== undefined) {
     throw bad('give "issuer" or "issuerPath", not both');
@@ -386,6 +402,7 @@ function checkOptions(options: AuthorizationServerOptions): Settings {
     algorithm: algorithm as SigningAlgorithm,
     audience,
     accessTokenTtl,
+    maxRequestBodySize,
   };
 }
 
@@ -403,6 +420,8 @@ class LocalAuthorizationServer implements AuthorizationServer {
   private readonly routes = new Map<string, Route>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private requestCounts: RequestCounts = zeroCounts();
+  private readonly inFlight: RequestCounts = zeroCounts();
+  private peaks: RequestCounts = zeroCounts();
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -445,6 +464,9 @@ class LocalAuthorizationServer implements AuthorizationServer {
   }
   get counts(): Readonly<RequestCounts> {
     return Object.freeze({ ...this.requestCounts });
+  }
+  get peakConcurrency(): Readonly<RequestCounts> {
+    return Object.freeze({ ...this.peaks });
   }
 
   private get base(): string {
@@ -500,6 +522,7 @@ class LocalAuthorizationServer implements AuthorizationServer {
 
   resetCounts(): void {
     this.requestCounts = zeroCounts();
+    this.peaks = { ...this.inFlight };
   }
 
   jwks(): { keys: JWK[] } {
@@ -615,6 +638,7 @@ class LocalAuthorizationServer implements AuthorizationServer {
       return;
     }
     this.requestCounts[route.endpoint]++;
+    this.track(route.endpoint, res);
     const fault = this.faultController.take(route.endpoint);
     if (fault !== undefined && 'hang' in fault) {
       const forget = this.faultController.hold(route.endpoint, () => {
@@ -624,6 +648,15 @@ class LocalAuthorizationServer implements AuthorizationServer {
       return;
     }
     await this.answer(route, req, res, fault);
+  }
+
+  /** Counts a request as in flight until its response is finished or its connection closed. */
+  private track(endpoint: FaultEndpoint, res: ServerResponse): void {
+    const now = ++this.inFlight[endpoint];
+    if (now > this.peaks[endpoint]) this.peaks[endpoint] = now;
+    res.once('close', () => {
+      this.inFlight[endpoint]--;
+    });
   }
 
   private async answer(
@@ -695,7 +728,7 @@ class LocalAuthorizationServer implements AuthorizationServer {
   }
 
   private async tokenGrant(req: IncomingMessage): Promise<Reply> {
-    const form = parseForm(req, await readBody(req));
+    const form = parseForm(req, await readBody(req, this.settings.maxRequestBodySize));
     const client = await this.clients.authenticate(req, form, [this.issuer, this.tokenEndpoint]);
     const grantType = form.get('grant_type');
     if (grantType === undefined || grantType === '') {
@@ -749,7 +782,7 @@ class LocalAuthorizationServer implements AuthorizationServer {
   }
 
   private async introspection(req: IncomingMessage): Promise<Reply> {
-    const form = parseForm(req, await readBody(req));
+    const form = parseForm(req, await readBody(req, this.settings.maxRequestBodySize));
     const client = await this.clients.authenticate(req, form, [
       this.issuer,
       this.introspectionEndpoint,

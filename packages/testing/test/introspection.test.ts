@@ -292,3 +292,40 @@ describe('private_key_jwt and RFC 9701 signed answers', () => {
     }
   });
 });
+
+describe('limits a resource server can be tested against', () => {
+  it('answers 413 above maxRequestBodySize, and within it as usual', async () => {
+    const small = await createAuthorizationServer({ maxRequestBodySize: 2048 });
+    try {
+      const auth = basicAuth(small.defaultClient.clientId, small.defaultClient.clientSecret);
+      const large = await postForm(
+        small.introspectionEndpoint,
+        { token: 'A'.repeat(3000) },
+        { authorization: auth },
+      );
+      expect(large.status).toBe(413);
+      expect(await introspect(small, await small.mintOpaqueToken())).toMatchObject({
+        active: true,
+      });
+    } finally {
+      await small.close();
+    }
+    await expect(createAuthorizationServer({ maxRequestBodySize: 0 })).rejects.toThrow(
+      '"maxRequestBodySize" must be a positive whole number of bytes',
+    );
+  });
+
+  it('reports the most requests an endpoint handled at once, until resetCounts()', async () => {
+    server.resetCounts();
+    server.faults.set('introspection', { delayMs: 200 });
+    try {
+      await Promise.all(Array.from({ length: 5 }, () => introspect(server, 'made-up')));
+    } finally {
+      server.faults.clear('introspection');
+    }
+    await introspect(server, 'made-up');
+    expect(server.peakConcurrency).toMatchObject({ introspection: 5, jwks: 0 });
+    server.resetCounts();
+    expect(server.peakConcurrency.introspection).toBe(0);
+  });
+});
