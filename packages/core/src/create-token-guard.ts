@@ -44,6 +44,7 @@ import { checkCertificateBinding } from './mtls/certificate-binding.js';
 import { type GuardConfig, resolveOptions, type TokenGuardOptions } from './options.js';
 import { buildRequestUrl, type RequestUrlParts } from './public-url.js';
 import type { TokenRequest } from './request.js';
+import { isStoreFullError } from './store.js';
 
 /**
  * Standard access-token claims (RFC 9068 §2.2, RFC 7662 §2.2), plus any other claim. Pass your
@@ -320,8 +321,9 @@ class Guard implements TokenGuard {
 
   /**
    * Remembers a proof's `jti` (per issuer and proof key) for as long as the proof could be
-   * accepted; a second use is a replay. A store that fails answers 503: replay protection is
-   * not optional.
+   * accepted; a second use is a replay. A store that fails, or is full, answers 503: replay
+   * protection is not optional, and a full replay memory refuses new proofs rather than forget
+   * one that could still be replayed.
    */
   async #rememberProof(issuer: string, proof: CheckedProof): Promise<void> {
     const settings = this.#config.dpop!;
@@ -333,13 +335,20 @@ class Guard implements TokenGuard {
         '1',
         settings.iatWindow + settings.iatLeeway,
       );
-    } catch {
+    } catch (error) {
+      const full = isStoreFullError(error);
       if (storeChannel.hasSubscribers) {
         storeChannel.publish({
           operation: 'setIfAbsent',
-          event: 'failure',
-          detail: 'dpop replay check',
+          event: full ? 'full' : 'failure',
+          detail: full ? 'dpop replay store full' : 'dpop replay check',
         });
+      }
+      if (full) {
+        const after = error.retryAfter;
+        const seconds =
+          typeof after === 'number' && Number.isFinite(after) ? Math.max(1, Math.ceil(after)) : 1;
+        throw new ServiceUnavailableError('dpop.replay_store_full', seconds);
       }
       throw new ServiceUnavailableError('dpop.replay_store_unavailable', 1);
     }

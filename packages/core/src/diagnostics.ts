@@ -62,10 +62,13 @@ export interface IntrospectionEvent {
   detail?: string;
 }
 
-/** Published on `tokenguard:store`. */
+/**
+ * Published on `tokenguard:store`: `failure` when a store operation failed, `full` when the DPoP
+ * replay memory refused a new `jti` because it is full (the request got a 503).
+ */
 export interface StoreEvent {
   operation: 'get' | 'set' | 'setIfAbsent';
-  event: 'failure';
+  event: 'failure' | 'full';
   detail: string;
 }
 

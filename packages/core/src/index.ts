@@ -43,4 +43,4 @@ export { isValidHost } from './public-url.js';
 export type { ClientCertificate, RequestHeaders, TokenRequest } from './request.js';
 export { mergeResponseHeader } from './response-headers.js';
 export type { MemoryStoreOptions, Store } from './store.js';
-export { createMemoryStore } from './store.js';
+export { createMemoryStore, StoreFullError } from './store.js';

@@ -107,7 +107,10 @@ export interface TokenGuardOptions {
   dpop?: DpopOptions;
   /** Certificate-bound tokens (RFC 8705). */
   mtls?: MtlsOptions;
-  /** Shared state for replay detection and the introspection cache. Default: in memory. */
+  /**
+   * Shared state for DPoP replay detection and the introspection cache. Default: in memory, one
+   * store per guard (see `createMemoryStore`). Every key is namespaced by the guard's identity.
+   */
   store?: Store;
   /** The verified-token cache; `false` turns it off. */
   cache?: false | VerifiedTokenCacheOptions;
@@ -159,6 +162,13 @@ export interface GuardConfig {
   readonly replayStore: Store;
   readonly mtls: ResolvedMtls | undefined;
 }
+
+/**
+ * DPoP requests per second the built-in replay memory is sized for, sustained over a whole proof
+ * window: above the ~2,400/s one process served over HTTP in bench/ (a client flooding with its
+ * own proofs is limited by that rate too).
+ */
+const DEFAULT_PROOF_RATE = 3_000;
 
 // RFC 7518 §3.2: an HMAC key at least as long as the hash output.
 const HS_MIN_BYTES = { HS256: 32, HS384: 48, HS512: 64 } as const;
@@ -495,7 +505,28 @@ export function resolveOptions(
 
   const dpop = resolveDpop(options.dpop);
   const mtls = resolveMtls(options.mtls);
-  const sharedStore = store ?? createMemoryStore({ clock });
+  if (
+    dpop?.replayCapacity !== undefined &&
+    (store !== undefined || dpop.replayStore !== undefined)
+  ) {
+    fail(
+      '"dpop.replayCapacity" sizes the built-in replay memory; with "store" or "dpop.replayStore", size that store instead (createMemoryStore({ replayCapacity }))',
+    );
+  }
+  // The replay memory holds every proof accepted within one window: sized from the window and
+  // the rate one process can accept DPoP requests at (see the README's "Memory").
+  const sharedStore =
+    store ??
+    createMemoryStore({
+      clock,
+      replayCapacity:
+        dpop === undefined
+          ? undefined
+          : (dpop.replayCapacity ??
+            Math.ceil(
+              (DEFAULT_PROOF_RATE * (dpop.settings.iatWindow + dpop.settings.iatLeeway)) / 1000,
+            )),
+    });
 
   const introspection = resolveIntrospection(options.introspection, issuers, (url, name) => {
     checkUrl(url, name, allowInsecure);

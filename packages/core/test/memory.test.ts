@@ -4,10 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 
 // A flood through one guard: 200,000 distinct JWTs each with a fresh DPoP proof, then 200,000
-// distinct opaque tokens each introspected once, then 20,000 distinct DPoP keys. Its caches are
-// bounded — verified tokens (LRU, 10,000), proof keys (LRU), the replay store (LRU, 100,000 jtis),
-// the introspection cache (LRU) — so heap growth stays under a stated bound whatever the flood's
-// size.
+// distinct opaque tokens each introspected once, then 20,000 distinct DPoP keys. Everything it
+// fills is bounded — verified tokens (LRU, 10,000), proof keys (LRU), the replay memory (jtis
+// are never evicted before they expire: at `dpop.replayCapacity`, 195,000 by default, new proofs
+// are refused with 503), the introspection cache (LRU, 100,000) — so heap growth stays under a
+// stated bound whatever the flood's size.
 const COUNT = Number(process.env.MEMORY_FLOOD ?? 200_000);
 const BOUND = 96 * 1024 * 1024;
 const mib = (bytes: number) =>
@@ -28,8 +29,14 @@ it(`heap growth after ${COUNT.toLocaleString('en')} distinct JWTs with proofs, a
   });
   const lines = output.trim().split('\n');
   for (const line of lines.slice(0, -1)) {
-    const phase = JSON.parse(line) as { phase: string; count: number; growth: number };
-    console.log(`[memory] ${phase.phase} (${phase.count}): heap ${mib(phase.growth)}`);
+    const phase = JSON.parse(line) as {
+      phase: string;
+      count: number;
+      growth: number;
+      refused: number;
+    };
+    const refusals = phase.refused > 0 ? `, ${phase.refused} refused (replay memory full)` : '';
+    console.log(`[memory] ${phase.phase} (${phase.count}): heap ${mib(phase.growth)}${refusals}`);
   }
   const result = JSON.parse(lines.at(-1) as string) as {
     heapBefore: number;

@@ -40,6 +40,13 @@ export interface DpopOptions {
   nonce?: { secret: string | Uint8Array | readonly (string | Uint8Array)[]; ttl?: number };
   /** Where proof `jti`s are remembered. Default: the guard's `store`. */
   replayStore?: Store;
+  /**
+   * Most proof `jti`s the built-in in-memory replay memory holds at once (it is used when neither
+   * `store` nor `replayStore` is given). A `jti` is kept for `iatWindow + iatLeeway` and never
+   * evicted before; when this many are held, DPoP requests are answered 503 until room frees up.
+   * Default: 3,000 proofs per second over that window (195,000 with the default window).
+   */
+  replayCapacity?: number;
   /** Longest accepted proof, in characters. Default 8192. */
   maxProofLength?: number;
 }
@@ -59,7 +66,9 @@ function seconds(value: unknown, name: string, fallback: number, max: number): n
 /** Validates `dpop` options (a `TypeError` naming the option); `undefined` when DPoP is off. */
 export function resolveDpop(
   options: DpopOptions | undefined,
-): { settings: ResolvedDpop; replayStore: Store | undefined } | undefined {
+):
+  | { settings: ResolvedDpop; replayStore: Store | undefined; replayCapacity: number | undefined }
+  | undefined {
   if (options === undefined) return undefined;
   if (typeof options !== 'object' || options === null) fail('"dpop" must be an object');
   const mode = options.mode ?? 'allowed';
@@ -103,6 +112,13 @@ export function resolveDpop(
   ) {
     fail('"dpop.replayStore" must implement get, set and setIfAbsent');
   }
+  const { replayCapacity } = options;
+  if (
+    replayCapacity !== undefined &&
+    (typeof replayCapacity !== 'number' || !Number.isInteger(replayCapacity) || replayCapacity < 1)
+  ) {
+    fail('"dpop.replayCapacity" must be a positive integer');
+  }
   const maxProofLength = options.maxProofLength ?? 8192;
   if (!Number.isInteger(maxProofLength) || maxProofLength < 256)
     fail('"dpop.maxProofLength" must be an integer of at least 256');
@@ -116,5 +132,6 @@ export function resolveDpop(
       maxProofLength,
     },
     replayStore,
+    replayCapacity,
   };
 }
