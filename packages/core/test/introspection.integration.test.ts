@@ -245,7 +245,7 @@ describe('the introspection cache', () => {
     expect(as.counts.introspection).toBe(0);
     const dump = [...entries].join(' ');
     expect(dump).not.toContain(token);
-    expect([...entries.keys()][0]).toMatch(/^introspection:[A-Za-z0-9_-]{43}$/);
+    expect([...entries.keys()][0]).toMatch(/^introspection:[A-Za-z0-9_-]{16}:[A-Za-z0-9_-]{43}$/);
   });
 
   it('degrades to calling the endpoint when the store fails', async () => {

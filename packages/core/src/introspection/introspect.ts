@@ -43,10 +43,10 @@ const JWT_RESPONSE_TYPE = 'application/token-introspection+jwt';
 /**
  * RFC 7662 token introspection with a cache and a single flight per token: concurrent requests
  * with the same uncached token share one call; answers are cached in the {@link Store} by the
- * token's SHA-256 (never the token), active ones never past the token's `exp` nor `cacheTtl`,
- * inactive ones only `negativeCacheTtl`. The endpoint being down, slow, answering an error or
- * something that is not a JSON introspection response is a 503: tokenguard never accepts a token
- * it could not check.
+ * token's SHA-256 (never the token) under this guard's namespace, active ones never past the
+ * token's `exp` nor `cacheTtl`, inactive ones only `negativeCacheTtl`. The endpoint being down,
+ * slow, answering an error or something that is not a JSON introspection response is a 503:
+ * tokenguard never accepts a token it could not check.
  *
  * @see https://www.rfc-editor.org/rfc/rfc7662
  * @see https://www.rfc-editor.org/rfc/rfc9701
@@ -56,12 +56,15 @@ export class Introspector {
   readonly #config: GuardConfig;
   readonly #store: Store;
   readonly #inflight = new Map<string, Promise<Outcome>>();
+  /** `introspection:<guard namespace>:`, the prefix of every cache key this guard writes. */
+  readonly #keyPrefix: string;
   #failedAt: number | undefined;
 
   constructor(settings: ResolvedIntrospection, config: GuardConfig, store: Store) {
     this.#settings = settings;
     this.#config = config;
     this.#store = store;
+    this.#keyPrefix = `introspection:${cacheNamespace(settings, config)}:`;
   }
 
   get mode(): 'opaque' | 'always' {
@@ -75,7 +78,7 @@ export class Introspector {
    */
   async introspect(token: string, fresh: boolean): Promise<VerifiedToken> {
     const hash = createHash('sha256').update(token).digest('base64url');
-    const key = `introspection:${hash}`;
+    const key = this.#keyPrefix + hash;
     let outcome: Outcome | undefined;
     if (!fresh) {
       outcome = await this.#fromStore(key);
@@ -292,6 +295,23 @@ export class Introspector {
   ): void {
     if (introspectionChannel.hasSubscribers) introspectionChannel.publish(event());
   }
+}
+
+/**
+ * The namespace of this guard's introspection cache entries: a hash of what an answer depends
+ * on — the issuer, the endpoint, our client id, and the audiences and resource the guard serves —
+ * so two guards sharing a store read each other's answers only when all of it is the same (two
+ * instances of one API).
+ */
+function cacheNamespace(settings: ResolvedIntrospection, config: GuardConfig): string {
+  const identity = JSON.stringify([
+    settings.issuer.issuer,
+    settings.endpoint ?? null,
+    settings.auth.clientId,
+    [...settings.issuer.audiences].sort(),
+    config.resource ?? null,
+  ]);
+  return createHash('sha256').update(identity).digest('base64url').slice(0, 16);
 }
 
 function inactive(claims: JsonObject): Outcome {
