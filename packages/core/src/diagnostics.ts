@@ -54,9 +54,13 @@ export interface JwksEvent {
   detail?: string;
 }
 
-/** Published on `tokenguard:introspection`. */
+/**
+ * Published on `tokenguard:introspection`. `saturated`: a call was not made because
+ * `maxConcurrentCalls` were in flight and the queue was full or the wait too long (`detail`:
+ * `saturated` or `queue_timeout`); the request got a 503.
+ */
 export interface IntrospectionEvent {
-  event: 'call' | 'cache_hit' | 'failure' | 'shared';
+  event: 'call' | 'cache_hit' | 'failure' | 'shared' | 'saturated';
   tokenId: string;
   active?: boolean;
   detail?: string;

@@ -29,13 +29,25 @@ export interface ResolvedIntrospection {
   failureBackoff: number;
   jwtResponse: boolean;
   requireAudience: boolean;
+  /** Calls to the endpoint in flight at once, at most. */
+  maxConcurrentCalls: number;
+  /** Calls waiting for a free slot, at most; more are answered 503 at once. */
+  maxQueuedCalls: number;
+  /** How long a call waits for a free slot before it is answered 503. */
+  queueTimeout: number;
 }
 
 /** The outcome of one introspection call, shared by every request waiting for it. */
 type Outcome =
   | { kind: 'active'; claims: JsonObject; until: number }
   | { kind: 'inactive'; reason: string }
-  | { kind: 'unavailable'; reason: string };
+  | { kind: 'unavailable'; reason: string; retryAfter?: number };
+
+/** A call waiting for a free slot. */
+interface Waiter {
+  resolve(acquired: boolean): void;
+  timer: NodeJS.Timeout | undefined;
+}
 
 const TOKEN_TYPES = new Set(['bearer', 'dpop']);
 const JWT_RESPONSE_TYPE = 'application/token-introspection+jwt';
@@ -44,7 +56,9 @@ const JWT_RESPONSE_TYPE = 'application/token-introspection+jwt';
  * RFC 7662 token introspection with a cache and a single flight per token: concurrent requests
  * with the same uncached token share one call; answers are cached in the {@link Store} by the
  * token's SHA-256 (never the token) under this guard's namespace, active ones never past the
- * token's `exp` nor `cacheTtl`, inactive ones only `negativeCacheTtl`. The endpoint being down,
+ * token's `exp` nor `cacheTtl`, inactive ones only `negativeCacheTtl`. At most
+ * `maxConcurrentCalls` calls are in flight, with a short bounded queue behind them, so a flood of
+ * made-up tokens cannot become a flood on the authorization server. The endpoint being down,
  * slow, answering an error or something that is not a JSON introspection response is a 503:
  * tokenguard never accepts a token it could not check.
  *
@@ -59,6 +73,8 @@ export class Introspector {
   /** `introspection:<guard namespace>:`, the prefix of every cache key this guard writes. */
   readonly #keyPrefix: string;
   #failedAt: number | undefined;
+  #calls = 0;
+  readonly #queue: Waiter[] = [];
 
   constructor(settings: ResolvedIntrospection, config: GuardConfig, store: Store) {
     this.#settings = settings;
@@ -100,7 +116,7 @@ export class Introspector {
       case 'inactive':
         throw new InvalidTokenError(outcome.reason);
       case 'unavailable':
-        throw this.#unavailable(outcome.reason);
+        throw this.#unavailable(outcome.reason, outcome.retryAfter);
       case 'active':
         // exp, nbf and iat are checked here too, against this guard's clock.
         return {
@@ -110,7 +126,8 @@ export class Introspector {
     }
   }
 
-  #unavailable(reason: string): ServiceUnavailableError {
+  #unavailable(reason: string, retryAfter?: number): ServiceUnavailableError {
+    if (retryAfter !== undefined) return new ServiceUnavailableError(reason, retryAfter);
     const backoff = this.#settings.failureBackoff;
     const remaining =
       this.#failedAt === undefined ? backoff : backoff - (this.#config.clock() - this.#failedAt);
@@ -161,11 +178,70 @@ export class Introspector {
   }
 
   async #call(token: string, key: string): Promise<Outcome> {
+    if (this.#inBackoff()) return { kind: 'unavailable', reason: 'introspection.backoff' };
+    const slot = this.#acquire();
+    const refused = slot === undefined ? undefined : await slot;
+    if (refused !== undefined) {
+      // Our own limit, not the server's state: no backoff, and a short Retry-After.
+      this.#publish(() => ({ event: 'saturated', tokenId: tokenHash(token), detail: refused }));
+      return { kind: 'unavailable', reason: `introspection.${refused}`, retryAfter: 1 };
+    }
+    try {
+      if (this.#inBackoff()) return { kind: 'unavailable', reason: 'introspection.backoff' };
+      return await this.#send(token, key);
+    } finally {
+      this.#release();
+    }
+  }
+
+  #inBackoff(): boolean {
+    const failedAt = this.#failedAt;
+    return (
+      failedAt !== undefined && this.#config.clock() - failedAt < this.#settings.failureBackoff
+    );
+  }
+
+  /**
+   * Takes a call slot: `undefined` at once when one is free, else a promise of a slot handed
+   * over by a finishing call (`undefined`) or of the reason there is none: `saturated` (the
+   * queue is full), `queue_timeout` (no slot within `queueTimeout`).
+   */
+  #acquire(): Promise<'saturated' | 'queue_timeout' | undefined> | undefined {
+    const settings = this.#settings;
+    if (this.#calls < settings.maxConcurrentCalls) {
+      this.#calls++;
+      return undefined;
+    }
+    if (this.#queue.length >= settings.maxQueuedCalls) return Promise.resolve('saturated');
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        resolve: (acquired) => resolve(acquired ? undefined : 'queue_timeout'),
+        timer: undefined,
+      };
+      waiter.timer = setTimeout(() => {
+        const index = this.#queue.indexOf(waiter);
+        if (index >= 0) this.#queue.splice(index, 1);
+        waiter.resolve(false);
+      }, settings.queueTimeout);
+      waiter.timer.unref?.();
+      this.#queue.push(waiter);
+    });
+  }
+
+  /** Hands the slot to the longest waiting call, or frees it. */
+  #release(): void {
+    const next = this.#queue.shift();
+    if (next === undefined) {
+      this.#calls--;
+      return;
+    }
+    clearTimeout(next.timer);
+    next.resolve(true);
+  }
+
+  async #send(token: string, key: string): Promise<Outcome> {
     const settings = this.#settings;
     const now = this.#config.clock();
-    if (this.#failedAt !== undefined && now - this.#failedAt < settings.failureBackoff) {
-      return { kind: 'unavailable', reason: 'introspection.backoff' };
-    }
     let outcome: Outcome;
     try {
       const endpoint =
@@ -183,14 +259,24 @@ export class Introspector {
         timeout: settings.timeout,
         maxResponseSize: settings.maxResponseSize,
       });
-      // 400 is the endpoint refusing this one request (oidc-provider answers 400
-      // unsupported_token_type for a token it takes for a JWT): reject this token, and do not let
-      // it start the failure backoff that would turn every other client's request into a 503.
-      if (res.status === 400) {
-        this.#publish(() => ({ event: 'call', tokenId: tokenHash(token), active: false }));
-        return { kind: 'inactive', reason: 'introspection.refused' };
+      if (res.status !== 200) {
+        const verdict = statusVerdict(res.status);
+        // Only signs that the server is down or overloaded start the backoff below.
+        if (verdict === 'outage') throw new UpstreamError('status', res.status);
+        if (verdict === 'refused') {
+          // The endpoint refused this one request — 400 for a token type it does not take
+          // (oidc-provider's unsupported_token_type), 413 for a made-up token too large for it:
+          // reject this token, and do not let it start the failure backoff that would turn
+          // every other client's request into a 503.
+          this.#publish(() => ({ event: 'call', tokenId: tokenHash(token), active: false }));
+          return { kind: 'inactive', reason: 'introspection.refused' };
+        }
+        // The server refuses our client (wrong credentials) or our request (wrong endpoint):
+        // no token can be checked, but no client's token caused it either.
+        const reason = `introspection.${verdict}`;
+        this.#publish(() => ({ event: 'failure', tokenId: tokenHash(token), detail: reason }));
+        return { kind: 'unavailable', reason };
       }
-      if (res.status !== 200) throw new UpstreamError('status', res.status);
       const claims = settings.jwtResponse
         ? await this.#readJwtResponse(res.contentType, res.body)
         : readJsonResponse(res.contentType, res.body);
@@ -287,7 +373,7 @@ export class Introspector {
    * when someone listens. */
   #publish(
     event: () => {
-      event: 'call' | 'cache_hit' | 'failure' | 'shared';
+      event: 'call' | 'cache_hit' | 'failure' | 'shared' | 'saturated';
       tokenId: string;
       active?: boolean;
       detail?: string;
@@ -295,6 +381,21 @@ export class Introspector {
   ): void {
     if (introspectionChannel.hasSubscribers) introspectionChannel.publish(event());
   }
+}
+
+/**
+ * What a non-200 introspection status says. `outage`: the server is down, overloaded (429) or
+ * replaced by something that is not it (a redirect to a maintenance page, an odd 2xx); this
+ * alone starts the failure backoff. `client_refused` (401, 403, 407: our client credentials) and
+ * `misconfigured` (404, 405, 406, 415: our endpoint or request): 503, no backoff. `refused`: any
+ * other 4xx is about this request, so this token (400, 413, 422, …): 401 for it, no backoff —
+ * a made-up token can provoke these, and must not take every other token down with it.
+ */
+function statusVerdict(status: number): 'outage' | 'refused' | 'client_refused' | 'misconfigured' {
+  if (status < 400 || status >= 500 || status === 429) return 'outage';
+  if (status === 401 || status === 403 || status === 407) return 'client_refused';
+  if (status === 404 || status === 405 || status === 406 || status === 415) return 'misconfigured';
+  return 'refused';
 }
 
 /**

@@ -44,8 +44,21 @@ export interface IntrospectionOptions {
   negativeCacheTtl?: number;
   /** Deadline for one call. Default 5. */
   timeout?: number;
-  /** After a failed call, answer 503 without calling again for this long. Default 1. */
+  /**
+   * After a sign that the endpoint is down — no connection, a timeout, a 5xx or 429 — answer 503
+   * without calling again for this long. Default 1. Other answers never start it.
+   */
   failureBackoff?: number;
+  /**
+   * Most calls to the endpoint in flight at once, from this guard. Default 16. Together with
+   * the queue below, this keeps a flood of made-up tokens from becoming a flood on the
+   * authorization server (RFC 7662 §4).
+   */
+  maxConcurrentCalls?: number;
+  /** Most calls waiting for a free slot; beyond, a request is answered 503 at once. Default 64. */
+  maxQueuedCalls?: number;
+  /** How long a call waits for a free slot before the request is answered 503. Default 1. */
+  queueTimeout?: number;
   /** Largest accepted response, in bytes. Default 65536. */
   maxResponseSize?: number;
   /** Ask for a signed RFC 9701 response (`application/token-introspection+jwt`) and verify it. */
@@ -161,6 +174,18 @@ export function resolveIntrospection(
   }
   const timeout = seconds(options.timeout, 'timeout', 5, 60);
   if (timeout === 0) fail('"introspection.timeout" must be greater than 0');
+  const maxConcurrentCalls = options.maxConcurrentCalls ?? 16;
+  if (
+    !Number.isInteger(maxConcurrentCalls) ||
+    maxConcurrentCalls < 1 ||
+    maxConcurrentCalls > 1024
+  ) {
+    fail('"introspection.maxConcurrentCalls" must be an integer between 1 and 1024');
+  }
+  const maxQueuedCalls = options.maxQueuedCalls ?? 64;
+  if (!Number.isInteger(maxQueuedCalls) || maxQueuedCalls < 0 || maxQueuedCalls > 100_000) {
+    fail('"introspection.maxQueuedCalls" must be an integer between 0 and 100000');
+  }
   const resolvedIssuer = issuer as ResolvedIssuer;
   const auth: ClientAuth = {
     method: method as ClientAuthMethod,
@@ -181,6 +206,9 @@ export function resolveIntrospection(
     timeout,
     maxResponseSize,
     failureBackoff: seconds(options.failureBackoff, 'failureBackoff', 1, 600),
+    maxConcurrentCalls,
+    maxQueuedCalls,
+    queueTimeout: seconds(options.queueTimeout, 'queueTimeout', 1, 60),
     jwtResponse: options.jwtResponse ?? false,
     requireAudience: options.requireAudience ?? false,
   };
