@@ -1,0 +1,105 @@
+import { type AuthorizationServer, createAuthorizationServer } from '@tokenguard/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuthRequirements } from '../src/authorize/requirements.js';
+import { type AuthContext, createTokenGuard, type TokenGuard } from '../src/create-token-guard.js';
+import { AuthError } from '../src/errors.js';
+
+// What a handler gets in `auth` must not be a handle on shared state: the same verified token
+// (and one empty scope set) is served to every request that presents it.
+let as: AuthorizationServer;
+let guard: TokenGuard;
+
+beforeAll(async () => {
+  as = await createAuthorizationServer();
+  guard = createTokenGuard({
+    issuer: as.issuer,
+    audience: as.audience,
+    introspection: {
+      clientId: as.defaultClient.clientId,
+      clientSecret: as.defaultClient.clientSecret,
+    },
+  });
+});
+afterAll(async () => {
+  await guard?.close();
+  await as?.close();
+});
+
+const request = (token: string) => ({
+  method: 'GET',
+  url: 'https://api.example.com/orders',
+  headers: { authorization: `Bearer ${token}` },
+});
+
+async function status(token: string, requirements: AuthRequirements = {}): Promise<number> {
+  try {
+    await guard.authenticate(request(token), requirements);
+    return 200;
+  } catch (error) {
+    if (error instanceof AuthError) return error.status;
+    throw error;
+  }
+}
+
+/** What a careless handler might do with `auth.scopes`. */
+function tamper(auth: AuthContext): void {
+  const scopes = auth.scopes as Set<string>;
+  for (const attempt of [
+    () => scopes.add('admin'),
+    () => scopes.delete('orders:read'),
+    () => scopes.clear(),
+    () => Object.assign(scopes, { has: () => true }),
+  ]) {
+    try {
+      attempt();
+    } catch {
+      // Refused: that is the point.
+    }
+  }
+}
+
+describe('auth.scopes is read-only', () => {
+  it.each([
+    ['a JWT with a scope', () => as.mintAccessToken({ scope: 'orders:read' })],
+    ['a JWT without any scope', () => as.mintAccessToken({ scope: undefined })],
+    ['an opaque token', () => as.mintOpaqueToken({ scope: 'orders:read' })],
+  ])('changing it in one request changes nothing for the next (%s)', async (_name, mint) => {
+    const token = await mint();
+    const scopeless = await as.mintAccessToken({ scope: undefined });
+    const before = [...(await guard.authenticate(request(token))).scopes];
+    tamper(await guard.authenticate(request(token)));
+    tamper(await guard.authenticate(request(scopeless)));
+    expect(await status(token, { scopes: ['admin'] })).toBe(403);
+    expect(await status(scopeless, { scopes: ['admin'] })).toBe(403);
+    expect(
+      await status(await as.mintAccessToken({ scope: undefined }), { anyScopes: ['admin'] }),
+    ).toBe(403);
+    expect([...(await guard.authenticate(request(token))).scopes]).toEqual(before);
+    expect((await guard.authenticate(request(scopeless))).scopes.size).toBe(0);
+  });
+
+  it('throws a TypeError on every mutation, and reads like a Set', async () => {
+    const auth = await guard.authenticate(request(await as.mintAccessToken({ scope: 'a b' })));
+    const scopes = auth.scopes as Set<string>;
+    expect(() => scopes.add('admin')).toThrow(TypeError);
+    expect(() => scopes.delete('a')).toThrow(TypeError);
+    expect(() => scopes.clear()).toThrow(TypeError);
+    expect(() => Object.assign(scopes, { has: () => true })).toThrow(TypeError);
+    expect(scopes.has('a')).toBe(true);
+    expect(scopes.has('admin')).toBe(false);
+    expect(scopes.size).toBe(2);
+    expect([...scopes]).toEqual(['a', 'b']);
+    expect([...scopes.keys()]).toEqual(['a', 'b']);
+    expect([...scopes.values()]).toEqual(['a', 'b']);
+    expect([...scopes.entries()]).toEqual([
+      ['a', 'a'],
+      ['b', 'b'],
+    ]);
+    const seen: string[] = [];
+    scopes.forEach((value) => {
+      seen.push(value);
+    });
+    expect(seen).toEqual(['a', 'b']);
+    expect(new Set(scopes)).toEqual(new Set(['a', 'b']));
+  });
+});
