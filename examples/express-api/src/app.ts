@@ -11,8 +11,11 @@ export interface Order {
   id: string;
   item: string;
   quantity: number;
-  /** `req.auth.principalId` of whoever placed it: issuer and subject. */
-  placedBy: string;
+  /**
+   * `req.auth.principalId` of whoever placed it (issuer and subject, or issuer and client),
+   * or `null` when the token names neither.
+   */
+  placedBy: string | null;
 }
 
 /** Options of {@link createApp}. */
@@ -53,7 +56,7 @@ export function createApp(options: AppOptions = {}): Express {
   app.get('/me', (req, res) => {
     const auth = req.auth!;
     res.json({
-      principal: auth.principalId,
+      principal: auth.principalId ?? null,
       subject: auth.subject ?? null,
       clientId: auth.clientId ?? null,
       scopes: [...auth.scopes],
@@ -82,7 +85,7 @@ export function createApp(options: AppOptions = {}): Express {
         id: String(1001 + orders.length),
         item: item.trim(),
         quantity: quantity as number,
-        placedBy: req.auth!.principalId,
+        placedBy: req.auth!.principalId ?? null,
       };
       orders.push(order);
       res.status(201).location(`/orders/${order.id}`).json(order);

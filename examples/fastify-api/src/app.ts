@@ -6,8 +6,11 @@ export interface Order {
   id: string;
   item: string;
   quantity: number;
-  /** `request.auth.principalId` of whoever placed it: issuer and subject. */
-  placedBy: string;
+  /**
+   * `request.auth.principalId` of whoever placed it (issuer and subject, or issuer and client),
+   * or `null` when the token names neither.
+   */
+  placedBy: string | null;
 }
 
 /** Options of {@link build}. */
@@ -44,7 +47,7 @@ export async function build(options: BuildOptions = {}): Promise<FastifyInstance
   app.get('/me', async (request) => {
     const auth = request.auth!;
     return {
-      principal: auth.principalId,
+      principal: auth.principalId ?? null,
       subject: auth.subject ?? null,
       clientId: auth.clientId ?? null,
       scopes: [...auth.scopes],
@@ -71,7 +74,7 @@ export async function build(options: BuildOptions = {}): Promise<FastifyInstance
         id: String(1001 + orders.length),
         item: request.body.item.trim(),
         quantity: request.body.quantity,
-        placedBy: request.auth!.principalId,
+        placedBy: request.auth!.principalId ?? null,
       };
       orders.push(order);
       return reply.code(201).header('location', `/orders/${order.id}`).send(order);

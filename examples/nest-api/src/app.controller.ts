@@ -13,7 +13,7 @@ export class AppController {
   @Get('me')
   me(@Auth() auth: AuthContext) {
     return {
-      principal: auth.principalId,
+      principal: auth.principalId ?? null,
       subject: auth.subject ?? null,
       clientId: auth.clientId ?? null,
       scopes: [...auth.scopes],

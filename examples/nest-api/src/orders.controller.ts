@@ -25,6 +25,6 @@ export class OrdersController {
         error_description: 'Send { item, quantity }',
       });
     }
-    return this.orders.place(item.trim(), quantity as number, auth.principalId);
+    return this.orders.place(item.trim(), quantity as number, auth.principalId ?? null);
   }
 }

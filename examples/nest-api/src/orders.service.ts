@@ -5,8 +5,11 @@ export interface Order {
   id: string;
   item: string;
   quantity: number;
-  /** `auth.principalId` of whoever placed it: issuer and subject. */
-  placedBy: string;
+  /**
+   * `auth.principalId` of whoever placed it (issuer and subject, or issuer and client),
+   * or `null` when the token names neither.
+   */
+  placedBy: string | null;
 }
 
 /** The orders, in memory. */
@@ -21,7 +24,7 @@ export class OrdersService {
     return this.#orders;
   }
 
-  place(item: string, quantity: number, placedBy: string): Order {
+  place(item: string, quantity: number, placedBy: string | null): Order {
     const order = { id: String(1001 + this.#orders.length), item, quantity, placedBy };
     this.#orders.push(order);
     return order;

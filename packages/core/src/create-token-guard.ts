@@ -80,8 +80,13 @@ export interface AuthContext<TClaims extends object = AccessTokenClaims> {
   readonly claims: Readonly<TClaims>;
   readonly issuer: string;
   readonly subject?: string;
-  /** `${iss}|${sub}`: `sub` alone is only unique per issuer. Without `sub`, `${iss}|client:${client_id}`. */
-  readonly principalId: string;
+  /**
+   * A stable key for the caller, to store data by: `${iss}|${sub}` (`sub` alone is only unique
+   * per issuer), or `${iss}|client:${client_id}` for a token without `sub`. Absent when the token
+   * names neither. Collision-free: `%` and `|` in the issuer, `%` in the subject and a subject's
+   * leading `client:` are percent-encoded.
+   */
+  readonly principalId?: string;
   readonly clientId?: string;
   readonly scopes: ReadonlySet<string>;
   readonly expiresAt?: Date;
@@ -496,9 +501,9 @@ function toContext(
     format: verified.format,
     claims: verified.claims,
     issuer: verified.issuer,
-    principalId: verified.principalId,
     scopes: verified.scopes,
   };
+  if (verified.principalId !== undefined) context.principalId = verified.principalId;
   if (verified.subject !== undefined) context.subject = verified.subject;
   if (verified.clientId !== undefined) context.clientId = verified.clientId;
   if (verified.exp !== undefined) context.expiresAt = new Date(verified.exp * 1000);

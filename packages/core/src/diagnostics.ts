@@ -26,7 +26,8 @@ export const channels = Object.freeze({
 /** Published on `tokenguard:authenticated`. */
 export interface AuthenticatedEvent {
   issuer: string;
-  principalId: string;
+  /** `undefined` when the token names neither `sub` nor a client. */
+  principalId: string | undefined;
   clientId: string | undefined;
   format: 'jwt' | 'opaque';
   scheme: 'Bearer' | 'DPoP';

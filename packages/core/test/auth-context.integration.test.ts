@@ -103,3 +103,34 @@ describe('auth.scopes is read-only', () => {
     expect(new Set(scopes)).toEqual(new Set(['a', 'b']));
   });
 });
+
+describe('principalId identifies the caller without collisions', () => {
+  const principal = async (claims: Record<string, unknown>) =>
+    (await guard.authenticate(request(await as.mintAccessToken(claims)))).principalId;
+
+  it('a subject that looks like a client is not that client', async () => {
+    const subject = await principal({ sub: 'client:svc-a', client_id: 'other' });
+    const client = await principal({ sub: undefined, client_id: 'svc-a' });
+    expect(subject).not.toBe(client);
+    expect(client).toBe(`${as.issuer}|client:svc-a`);
+    expect(subject).toBe(`${as.issuer}|client%3Asvc-a`);
+  });
+
+  it('is the issuer, a bar and the subject for an ordinary subject, a bar in it included', async () => {
+    expect(await principal({ sub: 'alice' })).toBe(`${as.issuer}|alice`);
+    expect(await principal({ sub: 'a|b' })).toBe(`${as.issuer}|a|b`);
+    expect(await principal({ sub: '100%' })).toBe(`${as.issuer}|100%25`);
+  });
+
+  it('is absent when nothing identifies the caller', async () => {
+    const auth = await guard.authenticate(
+      request(await as.mintAccessToken({ sub: undefined, client_id: undefined })),
+    );
+    expect(auth.principalId).toBeUndefined();
+    expect('principalId' in auth).toBe(false);
+    const opaque = await guard.authenticate(
+      request(await as.mintOpaqueToken({ sub: undefined, client_id: undefined })),
+    );
+    expect(opaque.principalId).toBeUndefined();
+  });
+});

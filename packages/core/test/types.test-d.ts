@@ -4,6 +4,9 @@ import {
   type AuthError,
   type AuthRequirements,
   createTokenGuard,
+  type MemoryStoreOptions,
+  type StoreEvent,
+  type StoreFullError,
   type TokenGuard,
   type TokenGuardOptions,
   type TokenRequest,
@@ -34,6 +37,10 @@ describe('public types', () => {
 
   it('AuthContext is read-only and typed', () => {
     expectTypeOf<AuthContext['scopes']>().toEqualTypeOf<ReadonlySet<string>>();
+    // No mutators in the type (and the object throws if one is called anyway).
+    expectTypeOf<AuthContext['scopes']>().not.toHaveProperty('add');
+    // Absent when the token names neither `sub` nor a client: nothing to key data by.
+    expectTypeOf<AuthContext['principalId']>().toEqualTypeOf<string | undefined>();
     expectTypeOf<AuthContext['scheme']>().toEqualTypeOf<'Bearer' | 'DPoP'>();
     expectTypeOf<AuthContext['claims']['sub']>().toEqualTypeOf<string | undefined>();
     expectTypeOf<AuthContext['claims']['tenant']>().toEqualTypeOf<unknown>();
@@ -53,6 +60,24 @@ describe('public types', () => {
       issuer: ['https://a', 'https://b'],
       audience: ['x'],
       claims: { tenant: { equals: 'acme' } },
+    });
+  });
+
+  it('stores say "full" with StoreFullError; introspection limits are options', () => {
+    expectTypeOf<StoreFullError['retryAfter']>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<StoreEvent['event']>().toEqualTypeOf<'failure' | 'full'>();
+    expectTypeOf<MemoryStoreOptions['replayCapacity']>().toEqualTypeOf<number | undefined>();
+    createTokenGuard({
+      issuer: 'https://a',
+      audience: 'b',
+      dpop: { replayCapacity: 100_000 },
+      introspection: {
+        clientId: 'api',
+        clientSecret: 's',
+        maxConcurrentCalls: 8,
+        maxQueuedCalls: 32,
+        queueTimeout: 0.5,
+      },
     });
   });
 

@@ -18,7 +18,8 @@ export interface VerifiedToken {
   readonly issuer: string;
   readonly subject: string | undefined;
   readonly clientId: string | undefined;
-  readonly principalId: string;
+  /** See {@link principalIdOf}; `undefined` when the token names neither `sub` nor a client. */
+  readonly principalId: string | undefined;
   readonly scopes: ReadonlySet<string>;
   /** Seconds since the epoch. */
   readonly exp: number | undefined;
@@ -169,6 +170,35 @@ export function readConfirmation(value: unknown): VerifiedToken['confirmation'] 
   return Object.freeze(confirmation);
 }
 
+const ISSUER_ESCAPES = /[%|]/g;
+
+/**
+ * A stable, collision-free key for the caller: `<issuer>|<sub>`, or `<issuer>|client:<client_id>`
+ * for a token without `sub` (client credentials); `undefined` when the token has neither, since
+ * then nothing identifies the caller. `sub` alone is only unique per issuer (RFC 7519 §4.1.2).
+ *
+ * Injective: in the issuer, `%` is written `%25` and `|` `%7C` (so the first `|` ends it); in the
+ * subject, `%` is written `%25` and a leading `client:` `client%3A` (so a subject can never read
+ * as a client). Ordinary issuers and subjects appear as they are.
+ */
+export function principalIdOf(
+  issuer: string,
+  subject: string | undefined,
+  clientId: string | undefined,
+): string | undefined {
+  const iss =
+    issuer.includes('%') || issuer.includes('|')
+      ? issuer.replace(ISSUER_ESCAPES, (c) => (c === '%' ? '%25' : '%7C'))
+      : issuer;
+  if (subject !== undefined) {
+    let sub = subject.includes('%') ? subject.replaceAll('%', '%25') : subject;
+    if (sub.startsWith('client:')) sub = `client%3A${sub.slice('client:'.length)}`;
+    return `${iss}|${sub}`;
+  }
+  if (clientId !== undefined && clientId !== '') return `${iss}|client:${clientId}`;
+  return undefined;
+}
+
 /**
  * The principal fields and token-level checks shared by JWTs and introspection responses:
  * `iss` and `aud` against the issuer's configuration, times, `sub`, `client_id`, scopes, `cnf`,
@@ -222,7 +252,7 @@ export function buildVerifiedToken(
     issuer: issuer.issuer,
     subject,
     clientId: client,
-    principalId: `${issuer.issuer}|${subject ?? (client === undefined ? '' : `client:${client}`)}`,
+    principalId: principalIdOf(issuer.issuer, subject, client),
     scopes,
     exp,
     nbf,
