@@ -1,5 +1,5 @@
 import diagnostics from 'node:diagnostics_channel';
-import { channels, type Store } from '@tokenguard/core';
+import { channels, type Store, StoreFullError } from '@tokenguard/core';
 import { Redis, type RedisOptions } from 'ioredis';
 
 /**
@@ -74,8 +74,14 @@ function isNodeRedis(client: object): client is NodeRedisLike {
  * a `url` reconnects on its own; while it is disconnected a command waits at most
  * `commandTimeout`.
  *
- * Keys are what core passes — SHA-256 hashes with a short prefix, never tokens — under
- * `keyPrefix`.
+ * Keys are what core passes — SHA-256 hashes with a short prefix, never tokens; introspection
+ * answers under a namespace of the guard's identity — under `keyPrefix`.
+ *
+ * DPoP `jti`s must never be evicted before they expire (a forgotten one makes a captured proof
+ * acceptable again): keep Redis's `maxmemory-policy` at `noeviction`, its default. At
+ * `maxmemory`, Redis then refuses new `jti`s (`OOM`), which this store reports as
+ * `StoreFullError`: DPoP requests get 503 instead of a forgotten `jti`. Every other policy,
+ * `volatile-*` included (every key here has a TTL), may evict live `jti`s.
  *
  * @example
  * ```ts
@@ -153,6 +159,9 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     try {
       return await withTimeout(command(), timeout);
     } catch (error) {
+      // Redis at `maxmemory` with the `noeviction` policy refuses writes: for a DPoP jti that is
+      // "full" (core answers 503 and reports it), not a broken connection.
+      if (operation === 'setIfAbsent' && isOutOfMemory(error)) throw new StoreFullError();
       publishFailure(operation, error);
       throw error;
     }
@@ -179,6 +188,10 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       }
     },
   };
+}
+
+function isOutOfMemory(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('OOM ');
 }
 
 function publishFailure(operation: string, error: unknown): void {
