@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { AuthorizationServer } from './authorization-server.js';
 import { createDpopKey, createDpopProof } from './dpop.js';
 import { sendRequest } from './send.js';
@@ -414,6 +415,52 @@ export function conformanceCases(): ConformanceCase[] {
         return get('/me', bearer(token));
       },
       expected: unauthorized,
+    },
+    {
+      name: 'introspection refuses a made-up token with 413: 401, and the next opaque token is accepted',
+      request: async (as, baseUrl) => {
+        // One odd answer about one token must not start the backoff that would make every
+        // other opaque token a 503.
+        as.faults.set('introspection', { status: 413, times: 1 });
+        const refused = await sendRequest(
+          new URL('/me', baseUrl),
+          get('/me', bearer(randomBytes(3000).toString('base64url'))),
+        );
+        if (refused.status !== 401) throw new Error(`the refused token got ${refused.status}`);
+        return get('/orders', bearer(await as.mintOpaqueToken({ sub: 'after-413' })));
+      },
+      expected: ok('GET', '/orders', 'after-413'),
+    },
+    {
+      name: 'introspection saturated by made-up tokens: 503 with Retry-After, never a call more',
+      request: async (as, baseUrl) => {
+        // The authorization server holds every call: core's default 16 calls in flight and 64
+        // queued fill up, and the next made-up token is answered 503 (at once, or after waiting
+        // its turn in the queue), not sent upstream.
+        as.faults.set('introspection', { hang: true });
+        as.resetCounts();
+        for (let i = 0; i < 100; i++) {
+          sendRequest(
+            new URL('/me', baseUrl),
+            get('/me', bearer(randomBytes(24).toString('base64url'))),
+          ).catch(() => {});
+        }
+        for (let i = 0; i < 100 && as.counts.introspection < 16; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        return get('/me', bearer(randomBytes(24).toString('base64url')));
+      },
+      // Answers the held calls (and lets the queue drain) once the case is sent.
+      cleanup: (as) => as.faults.clear('introspection'),
+      expected: {
+        status: 503,
+        headers: { 'retry-after': '1', 'www-authenticate': null },
+        body: {
+          error: 'temporarily_unavailable',
+          error_description: 'The authorization service is temporarily unavailable',
+        },
+      },
     },
     {
       name: 'DPoP-bound token with a proof for this request',
