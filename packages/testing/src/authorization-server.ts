@@ -580,12 +580,25 @@ class LocalAuthorizationServer implements AuthorizationServer {
       throw bad(`"alg" must be one of ${SIGNING_ALGORITHMS.join(', ')}`);
     }
     const rsa = opts.alg === 'RS256' || opts.alg === 'PS256';
-    const { modulusLength, publicExponent, namedCurve, jwk } = opts;
+    const { modulusLength, publicExponent, publicExponentLength, namedCurve, jwk } = opts;
     if (
       modulusLength !== undefined &&
-      (!rsa || !Number.isInteger(modulusLength) || modulusLength < 512)
+      (!rsa || !Number.isInteger(modulusLength) || modulusLength < 512 || modulusLength > 16384)
     ) {
-      throw bad('"modulusLength" must be an integer of at least 512, for an RSA algorithm');
+      throw bad('"modulusLength" must be an integer from 512 to 16384, for an RSA algorithm');
+    }
+    if (
+      publicExponentLength !== undefined &&
+      (!rsa ||
+        publicExponent !== undefined ||
+        (modulusLength ?? 2048) < 2048 ||
+        !Number.isInteger(publicExponentLength) ||
+        publicExponentLength < 2 ||
+        publicExponentLength >= (modulusLength ?? 2048))
+    ) {
+      throw bad(
+        '"publicExponentLength" must be an integer below "modulusLength" (at least 2048), for an RSA algorithm without "publicExponent"',
+      );
     }
     if (
       publicExponent !== undefined &&

@@ -6,6 +6,7 @@ import {
   randomUUID,
 } from 'node:crypto';
 import type { JWK } from 'jose';
+import { createRsaKeyPair, type RsaKeyPairOptions } from './rsa.js';
 import { signJwt } from './sign-jwt.js';
 
 /** Algorithms {@link createDpopKey} can make a key for. */
@@ -40,15 +41,21 @@ export function jwkThumbprint(jwk: JWK): string {
 }
 
 /**
- * Makes a DPoP key pair for a client.
+ * Makes a DPoP key pair for a client. For RS256 and PS256, `rsa` chooses the modulus size or
+ * exponent (a key a resource server must refuse as too costly: see {@link createRsaKeyPair});
+ * the default is a 2048-bit key with exponent 65537.
  *
  * @example
  * ```ts
  * const key = createDpopKey();           // ES256
  * const token = await as.mintAccessToken({ cnf: { jkt: key.thumbprint } });
+ * const huge = createDpopKey('RS256', { modulusLength: 16384 });
  * ```
  */
-export function createDpopKey(alg: DpopAlgorithm = 'ES256'): DpopKey {
+export function createDpopKey(alg: DpopAlgorithm = 'ES256', rsa?: RsaKeyPairOptions): DpopKey {
+  if (rsa !== undefined && alg !== 'RS256' && alg !== 'PS256') {
+    throw new TypeError('createDpopKey: RSA options need "alg" RS256 or PS256');
+  }
   let pair: { privateKey: KeyObject; publicKey: KeyObject };
   switch (alg) {
     case 'ES256':
@@ -62,7 +69,10 @@ export function createDpopKey(alg: DpopAlgorithm = 'ES256'): DpopKey {
       break;
     case 'RS256':
     case 'PS256':
-      pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      pair =
+        rsa === undefined
+          ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+          : createRsaKeyPair(rsa);
       break;
     case 'EdDSA':
       pair = generateKeyPairSync('ed25519');

@@ -22,6 +22,7 @@ export { FAULT_ENDPOINTS } from './faults.js';
 export { SIGNING_ALGORITHMS } from './keys.js';
 export { DEFAULT_CLIENT_ID, DEFAULT_SCOPE, DEFAULT_SUBJECT } from './mint.js';
 export { redisServerAvailable, redisSkipReason, startRedisServer } from './redis-server.js';
+export { createRsaKeyPair } from './rsa.js';
 export { signJwt } from './sign-jwt.js';
 
 // Types. Values come first, then types; this comment keeps Biome's import sorting from
@@ -54,4 +55,5 @@ export type { Fault, FaultEndpoint, FaultSwitches, RequestCounts } from './fault
 export type { AddKeyOptions, PublishedKey, SigningAlgorithm } from './keys.js';
 export type { Claims, MintAccessTokenOptions, MintAlgorithm, TokenTiming } from './mint.js';
 export type { RedisServer } from './redis-server.js';
+export type { RsaKeyPairOptions } from './rsa.js';
 export type { SigningKeyInput, SignJwtInput } from './sign-jwt.js';

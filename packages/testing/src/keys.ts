@@ -1,6 +1,7 @@
 import { generateKeyPair, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { calculateJwkThumbprint, type JWK } from 'jose';
+import { createRsaKeyPair } from './rsa.js';
 
 const generate = promisify(generateKeyPair);
 
@@ -37,10 +38,18 @@ export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
 export interface AddKeyOptions {
   /** The algorithm the key is published for (its JWK `alg`) and signs with by default. */
   alg: SigningAlgorithm;
-  /** RSA modulus size in bits; default 2048. Smaller values make weak keys on purpose. */
+  /**
+   * RSA modulus size in bits, up to 16384; default 2048. Smaller values make weak keys on purpose,
+   * larger ones (above 4096, made with {@link createRsaKeyPair}) keys too costly to verify with.
+   */
   modulusLength?: number;
   /** RSA public exponent; default 65537. `3` makes a key with a weak exponent on purpose. */
   publicExponent?: number;
+  /**
+   * Instead of `publicExponent`: a random RSA exponent of this many bits (made with
+   * {@link createRsaKeyPair}), e.g. 3070 with a 3072-bit modulus: a key costly to verify with.
+   */
+  publicExponentLength?: number;
   /** Curve of an ES256 key; default `P-256`. Another curve makes a key that does not fit ES256. */
   namedCurve?: 'P-256' | 'P-384' | 'P-521';
   /**
@@ -177,6 +186,15 @@ function generatePair(options: AddKeyOptions): Promise<{
   switch (options.alg) {
     case 'RS256':
     case 'PS256':
+      if ((options.modulusLength ?? 2048) > 4096 || options.publicExponentLength !== undefined) {
+        return Promise.resolve(
+          createRsaKeyPair({
+            modulusLength: options.modulusLength ?? 2048,
+            publicExponent: options.publicExponent,
+            publicExponentLength: options.publicExponentLength,
+          }),
+        );
+      }
       return generate('rsa', {
         modulusLength: options.modulusLength ?? 2048,
         publicExponent: options.publicExponent ?? 0x10001,

@@ -1,7 +1,12 @@
-import { createPublicKey, verify as verifySignature } from 'node:crypto';
+import { createPublicKey, sign, verify as verifySignature } from 'node:crypto';
 import { createRemoteJWKSet, decodeProtectedHeader, errors, type JWK, jwtVerify } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type AuthorizationServer, createAuthorizationServer } from '../src/index.js';
+import {
+  type AuthorizationServer,
+  createAuthorizationServer,
+  createDpopKey,
+  createRsaKeyPair,
+} from '../src/index.js';
 
 let server: AuthorizationServer;
 
@@ -113,12 +118,68 @@ describe('addKey', () => {
 
   it('rejects options that do not fit the algorithm', async () => {
     await expect(server.addKey({ alg: 'ES256', modulusLength: 1024 })).rejects.toThrow(
-      'addKey: "modulusLength" must be an integer of at least 512, for an RSA algorithm',
+      'addKey: "modulusLength" must be an integer from 512 to 16384, for an RSA algorithm',
     );
     await expect(server.addKey({ alg: 'RS256', publicExponent: 4 })).rejects.toThrow(TypeError);
     await expect(server.addKey({ alg: 'HS256' as 'RS256' })).rejects.toThrow(
       'addKey: "alg" must be one of RS256, PS256, ES256, EdDSA',
     );
+  });
+});
+
+describe('RSA keys beyond the usual limits', () => {
+  const signsAndVerifies = (pair: ReturnType<typeof createRsaKeyPair>) => {
+    const data = Buffer.from('signed data');
+    return verifySignature('sha256', data, pair.publicKey, sign('sha256', data, pair.privateKey));
+  };
+
+  it('makes a 16384-bit key, exactly, that Node signs and verifies with', () => {
+    const pair = createRsaKeyPair({ modulusLength: 16384 });
+    expect(pair.publicKey.asymmetricKeyDetails).toEqual({
+      modulusLength: 16384,
+      publicExponent: 65537n,
+    });
+    expect(signsAndVerifies(pair)).toBe(true);
+  });
+
+  it('makes a 3072-bit key with a 3070-bit public exponent', () => {
+    const pair = createRsaKeyPair({ modulusLength: 3072, publicExponentLength: 3070 });
+    const details = pair.publicKey.asymmetricKeyDetails!;
+    expect(details.modulusLength).toBe(3072);
+    expect(details.publicExponent!.toString(2)).toHaveLength(3070);
+    expect(signsAndVerifies(pair)).toBe(true);
+  });
+
+  it('publishes such keys through addKey, and makes DPoP keys of them', async () => {
+    const { kid, publicJwk } = await server.addKey({ alg: 'RS256', modulusLength: 8192 });
+    expect(Buffer.from(publicJwk.n ?? '', 'base64url')).toHaveLength(1024);
+    const token = await server.mintAccessToken({}, { kid });
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    expect(
+      verifySignature(
+        'sha256',
+        Buffer.from(`${header}.${payload}`),
+        createPublicKey({ key: publicJwk, format: 'jwk' }),
+        Buffer.from(signature, 'base64url'),
+      ),
+    ).toBe(true);
+    const dpop = createDpopKey('RS256', { modulusLength: 3072, publicExponentLength: 3070 });
+    expect(Buffer.from(dpop.publicJwk.e ?? '', 'base64url')).toHaveLength(384);
+  });
+
+  it('rejects sizes it cannot make', async () => {
+    expect(() => createRsaKeyPair({ modulusLength: 16385 })).toThrow(
+      'createRsaKeyPair: "modulusLength" must be an integer from 2048 to 16384',
+    );
+    expect(() => createRsaKeyPair({ modulusLength: 2048, publicExponentLength: 2048 })).toThrow(
+      TypeError,
+    );
+    expect(() => createDpopKey('ES256', { modulusLength: 4096 })).toThrow(
+      'createDpopKey: RSA options need "alg" RS256 or PS256',
+    );
+    await expect(
+      server.addKey({ alg: 'RS256', publicExponent: 3, publicExponentLength: 100 }),
+    ).rejects.toThrow(TypeError);
   });
 });
 
