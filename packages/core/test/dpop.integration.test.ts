@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import diagnostics from 'node:diagnostics_channel';
 import {
   type AuthorizationServer,
   createAuthorizationServer,
@@ -8,6 +9,7 @@ import {
 } from '@tokenguard/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenGuard } from '../src/create-token-guard.js';
+import { channels } from '../src/diagnostics.js';
 import type { TokenGuardOptions } from '../src/options.js';
 import type { Store } from '../src/store.js';
 import { startApi, testClock } from './support/api.js';
@@ -113,6 +115,14 @@ describe('every proof check, each with its own failure', () => {
     ['jwk is missing', { header: { jwk: undefined } }],
     ['jwk carries the private key', { header: { jwk: { ...key.publicJwk, d: 'AAAA' } } }],
     ['jwk does not fit alg', { header: { alg: 'RS256' } }],
+    ['jwk is an encryption key (use enc)', { header: { jwk: { ...key.publicJwk, use: 'enc' } } }],
+    ['jwk key_ops lack verify', { header: { jwk: { ...key.publicJwk, key_ops: ['sign'] } } }],
+    ['jwk key_ops is not a list', { header: { jwk: { ...key.publicJwk, key_ops: 'verify' } } }],
+    [
+      'jwk alg differs from the header alg',
+      { header: { jwk: { ...key.publicJwk, alg: 'ES384' } } },
+    ],
+    ['jwk alg is not a JWS algorithm', { header: { jwk: { ...key.publicJwk, alg: 'ECDH-ES' } } }],
     ['signature is by another key', { signingKey: other.privateKey }],
     ['crit is present', { header: { crit: ['x'], x: 1 } }],
     ['htm differs', { htm: 'POST' }],
@@ -136,6 +146,39 @@ describe('every proof check, each with its own failure', () => {
       error: 'invalid_dpop_proof',
       error_description: 'The DPoP proof is invalid',
     });
+  });
+
+  it('accepts a jwk that says use sig, key_ops verify and the header alg', async () => {
+    const api = await start();
+    const jwk = { ...key.publicJwk, use: 'sig', key_ops: ['verify'], alg: 'ES256' };
+    expect((await dpopCall(api, { proof: { header: { jwk } } })).status).toBe(200);
+  });
+
+  it('rejects an RSA jwk for PS256 in a proof signed RS256 with the same key', async () => {
+    const api = await start({ algorithms: ['RS256', 'PS256'] });
+    const rsa = createDpopKey('RS256');
+    const token = await as.mintAccessToken({ cnf: { jkt: rsa.thumbprint } });
+    const proof = (alg: string) =>
+      createDpopProof({
+        key: rsa,
+        htm: 'GET',
+        htu: `${api.url}/`,
+        accessToken: token,
+        header: { jwk: { ...rsa.publicJwk, alg } },
+      });
+    const mismatch = await api.call(token, {
+      scheme: 'DPoP',
+      headers: { dpop: await proof('PS256') },
+    });
+    expect(mismatch.status).toBe(401);
+    expect(mismatch.challenge).toBe(
+      'Bearer, DPoP error="invalid_dpop_proof", error_description="The DPoP proof is invalid", algs="RS256 PS256"',
+    );
+    const match = await api.call(token, {
+      scheme: 'DPoP',
+      headers: { dpop: await proof('RS256') },
+    });
+    expect(match.status).toBe(200);
   });
 
   it('compares the htu path after RFC 3986 normalisation, otherwise exactly', async () => {
@@ -215,6 +258,55 @@ describe('every proof check, each with its own failure', () => {
     });
     expect(res.status).toBe(401);
     expect(res.challenge).toBe(dpopError('invalid_token', 'Invalid DPoP key binding'));
+  });
+});
+
+describe('RSA proof keys: at least 2048 and at most 8192 bits, exponent at most 2^32', () => {
+  async function withKey(rsa: DpopKey, proof: Partial<Parameters<typeof createDpopProof>[0]> = {}) {
+    const api = await start();
+    const token = await as.mintAccessToken({ cnf: { jkt: rsa.thumbprint } });
+    const signed = await createDpopProof({
+      key: rsa,
+      htm: 'GET',
+      htu: `${api.url}/`,
+      accessToken: token,
+      ...proof,
+    });
+    return api.call(token, { scheme: 'DPoP', headers: { dpop: signed } });
+  }
+
+  it.each([
+    ['4096-bit', { modulusLength: 4096 }],
+    ['8192-bit', { modulusLength: 8192 }],
+    ['exponent 2^32 - 1', { modulusLength: 2048, publicExponent: 2 ** 32 - 1 }],
+  ])('accepts a %s key', async (_name, options) => {
+    expect((await withKey(createDpopKey('RS256', options))).status).toBe(200);
+  });
+
+  it.each([
+    ['16384-bit', { modulusLength: 16384 }],
+    ['8200-bit', { modulusLength: 8200 }],
+    ['3072-bit key with a 3070-bit exponent', { modulusLength: 3072, publicExponentLength: 3070 }],
+    ['exponent 2^32 + 1', { modulusLength: 2048, publicExponent: 2 ** 32 + 1 }],
+  ])('rejects a %s key, validly signed: 401 invalid_dpop_proof', async (_name, options) => {
+    const res = await withKey(createDpopKey('RS256', options));
+    expect(res.status).toBe(401);
+    expect(res.challenge).toBe(INVALID_PROOF);
+  });
+
+  it('rejects an oversized key before any signature check', async () => {
+    const reasons: string[] = [];
+    const listener = (event: unknown) => reasons.push((event as { reason: string }).reason);
+    diagnostics.subscribe(channels.rejected, listener);
+    try {
+      const huge = createDpopKey('RS256', { modulusLength: 3072, publicExponentLength: 3070 });
+      // Signed by another key: only a signature check could find that out.
+      const res = await withKey(huge, { signingKey: createDpopKey('RS256').privateKey });
+      expect(res.status).toBe(401);
+      expect(reasons).toEqual(['dpop.jwk_too_large']);
+    } finally {
+      diagnostics.unsubscribe(channels.rejected, listener);
+    }
   });
 });
 

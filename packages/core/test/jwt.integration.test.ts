@@ -230,6 +230,35 @@ describe('rejected tokens: 401 invalid_token, nothing reflected', () => {
     }
   });
 
+  it.each([
+    ['16384-bit', { modulusLength: 16384 }],
+    ['3072-bit key with a 3070-bit exponent', { modulusLength: 3072, publicExponentLength: 3070 }],
+  ])('rejects a token signed by a %s RSA key published in the JWKS', async (_name, options) => {
+    const { kid } = await as.addKey({ alg: 'RS256', ...options });
+    const fresh = await startApi(createTokenGuard({ issuer: as.issuer, audience: as.audience }));
+    try {
+      const res = await fresh.call(await as.mintAccessToken({}, { kid }));
+      expect(res.status).toBe(401);
+      expect(res.challenge).toBe(INVALID_TOKEN);
+      // The other keys of the set still work.
+      expect((await fresh.call(await as.mintAccessToken())).status).toBe(200);
+    } finally {
+      await fresh.close();
+      as.removeKey(kid);
+    }
+  });
+
+  it('accepts a token signed by an 8192-bit RSA key published in the JWKS', async () => {
+    const { kid } = await as.addKey({ alg: 'RS256', modulusLength: 8192 });
+    const fresh = await startApi(createTokenGuard({ issuer: as.issuer, audience: as.audience }));
+    try {
+      expect((await fresh.call(await as.mintAccessToken({}, { kid }))).status).toBe(200);
+    } finally {
+      await fresh.close();
+      as.removeKey(kid);
+    }
+  });
+
   it('does not let a __proto__ claim grant scopes', async () => {
     const res = await api.call(
       await signed({ scope: '"orders:read"', __proto__: '{"scope":"orders:write"}' }),

@@ -673,6 +673,16 @@ function signatureCases(): AttackCase[] {
           { publicExponent: 3 },
           "Bleichenbacher's e=3 forgery; CVE-2022-24771, CVE-2022-24772 (node-forge)",
         ],
+        [
+          'a 16384-bit RSA key (each check about 20x costlier)',
+          { modulusLength: 16384 },
+          'CWE-400; RFC 8725 §3.2 (at most 8192 bits)',
+        ],
+        [
+          'a 3072-bit RSA key with a 3070-bit exponent (each check about 170x costlier)',
+          { modulusLength: 3072, publicExponentLength: 3070 },
+          'CWE-400 (exponent at most 2^32)',
+        ],
       ] as const
     ).map(
       ([label, options, reference]): AttackCase => ({
@@ -1049,13 +1059,14 @@ function dpopCase(
     claims: Record<string, unknown>;
   }) => ProofParts,
   status: 400 | 401 = 401,
+  makeKey: () => DpopKey = createDpopKey,
 ): AttackCase {
   return {
     name,
     reference,
     status,
     async request({ as, baseUrl }) {
-      const key = createDpopKey();
+      const key = makeKey();
       const token = await as.mintAccessToken({ sub: 'attacker', cnf: { jkt: key.thumbprint } });
       const good = await createDpopProof({
         key,
@@ -1203,6 +1214,46 @@ function dpopCases(): AttackCase[] {
         sign: { alg: 'RS256', key: weak.privateKey },
       };
     }),
+    dpopCase(
+      'a DPoP proof whose jwk is an encryption key (use "enc")',
+      'RFC 7517 §4.2; RFC 9449 §4.3 (the same key rules as a JWKS)',
+      (p) => ({ ...p, header: { ...p.header, jwk: { ...(p.header.jwk as object), use: 'enc' } } }),
+    ),
+    dpopCase(
+      'a DPoP proof whose jwk key_ops lack "verify"',
+      'RFC 7517 §4.3; RFC 9449 §4.3 (the same key rules as a JWKS)',
+      (p) => ({
+        ...p,
+        header: {
+          ...p.header,
+          jwk: { ...(p.header.jwk as object), key_ops: ['encrypt', 'wrapKey'] },
+        },
+      }),
+    ),
+    dpopCase(
+      'a DPoP proof whose jwk is for PS256, signed RS256 with the same key',
+      'RFC 7517 §4.4; RFC 8725 §3.1 (one key, one algorithm)',
+      (p) => ({
+        ...p,
+        header: { ...p.header, jwk: { ...(p.header.jwk as object), alg: 'PS256' } },
+      }),
+      401,
+      () => createDpopKey('RS256'),
+    ),
+    dpopCase(
+      'a DPoP proof with a 16384-bit RSA key (each check about 20x costlier)',
+      'RFC 9449 §11.6; CWE-400 (at most 8192 bits)',
+      (p) => p,
+      401,
+      () => createDpopKey('RS256', { modulusLength: 16384 }),
+    ),
+    dpopCase(
+      'a DPoP proof with a 3072-bit RSA key and a 3070-bit exponent (each check about 170x costlier)',
+      'RFC 9449 §11.6; CWE-400 (exponent at most 2^32)',
+      (p) => p,
+      401,
+      () => createDpopKey('RS256', { modulusLength: 3072, publicExponentLength: 3070 }),
+    ),
     dpopCase('a DPoP proof with crit', 'RFC 7515 §4.1.11', (p) => ({
       ...p,
       header: { ...p.header, crit: ['exp'], exp: 1 },

@@ -1,14 +1,16 @@
-import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { InvalidDpopProofError, InvalidRequestError, UseDpopNonceError } from '../errors.js';
+import { type JwsAlgorithm, verifySignature } from '../jwt/algorithms.js';
 import {
-  ALGORITHMS,
-  type JwsAlgorithm,
-  type KeyFamily,
-  verifySignature,
-} from '../jwt/algorithms.js';
+  importPublicJwk,
+  keyFits,
+  type PublicJwk,
+  readPublicJwk,
+  type SkippedKey,
+} from '../jwt/import-jwk.js';
 import { isJwsShaped, parseJws } from '../jwt/verify-access-token.js';
-import { isJsonObject, type JsonObject, own } from '../lib/json.js';
+import { own } from '../lib/json.js';
 import type { RequestHeaders } from '../request.js';
 import type { NonceIssuer } from './nonce.js';
 import { jwkThumbprint } from './thumbprint.js';
@@ -34,16 +36,17 @@ export interface CheckedProof {
   nonceStale: boolean;
 }
 
-const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
-
-function family(jwk: JsonObject): KeyFamily | undefined {
-  const kty = own(jwk, 'kty');
-  const crv = own(jwk, 'crv');
-  if (kty === 'RSA') return 'RSA';
-  if (kty === 'EC' && (crv === 'P-256' || crv === 'P-384' || crv === 'P-521')) return crv;
-  if (kty === 'OKP' && (crv === 'Ed25519' || crv === 'Ed448')) return crv;
-  return undefined;
-}
+// The key rules of a JWKS, reason by reason, for a proof key (RFC 9449 §4.3: a public key).
+const JWK_REASONS: Record<SkippedKey, string> = {
+  not_object: 'dpop.jwk_missing',
+  unsupported_kty: 'dpop.jwk_unsupported',
+  unsupported_crv: 'dpop.jwk_unsupported',
+  private_key: 'dpop.jwk_private',
+  not_for_signature: 'dpop.jwk_not_for_signature',
+  unsupported_alg: 'dpop.jwk_mismatch',
+  rsa_too_large: 'dpop.jwk_too_large',
+  malformed: 'dpop.jwk_malformed',
+};
 
 /**
  * The DPoP header value of a request, when there is exactly one. Node joins repeated headers of
@@ -87,7 +90,9 @@ export function normalizeHtu(value: string): string | undefined {
 
 /**
  * Checks a DPoP proof (RFC 9449 §4.3) for a request: one compact JWS, `typ: dpop+jwt`, an
- * asymmetric `alg` from the allow-list, a public `jwk` that fits the algorithm (RSA ≥ 2048 bits),
+ * asymmetric `alg` from the allow-list, a public `jwk` that passes the rules of a JWKS key (no
+ * encryption key, its own `alg` if any equal to the header's, RSA of 2048 to 8192 bits with an
+ * exponent of at most 2^32: checked before anything is imported or verified),
  * a valid signature, `htm` = the method, `htu` = the request URL (normalised, without query and
  * fragment), `iat` within the window, a `jti`, `ath` = base64url(SHA-256(access token)), and the
  * server nonce when nonces are on. Each failure has its own internal reason.
@@ -133,18 +138,14 @@ export class ProofVerifier {
       throw new InvalidDpopProofError('dpop.alg');
     }
     if (Object.hasOwn(header, 'crit')) throw new InvalidDpopProofError('dpop.crit');
-    const jwk = own(header, 'jwk');
-    if (!isJsonObject(jwk)) throw new InvalidDpopProofError('dpop.jwk_missing');
-    for (const member of PRIVATE_MEMBERS) {
-      if (Object.hasOwn(jwk, member)) throw new InvalidDpopProofError('dpop.jwk_private');
-    }
-    const keyFamily = family(jwk);
-    if (keyFamily === undefined || !ALGORITHMS[alg as JwsAlgorithm].families.includes(keyFamily)) {
-      throw new InvalidDpopProofError('dpop.jwk_mismatch');
-    }
-    const jkt = jwkThumbprint(jwk);
+    // The same key rules as for a JWKS key, and all of them before the (cached) import and the
+    // signature check: an oversized RSA key costs nothing but this check.
+    const jwk = readPublicJwk(own(header, 'jwk'));
+    if (typeof jwk === 'string') throw new InvalidDpopProofError(JWK_REASONS[jwk]);
+    if (!keyFits(jwk, alg as JwsAlgorithm)) throw new InvalidDpopProofError('dpop.jwk_mismatch');
+    const jkt = jwkThumbprint(jwk.members);
     if (jkt === undefined) throw new InvalidDpopProofError('dpop.jwk_malformed');
-    const key = this.#importKey(jkt, jwk, keyFamily);
+    const key = this.#importKey(jkt, jwk);
     if (!verifySignature(alg as JwsAlgorithm, key, jws.signingInput, jws.signature)) {
       throw new InvalidDpopProofError('dpop.signature');
     }
@@ -182,31 +183,17 @@ export class ProofVerifier {
     return { jkt, jti, nonceStale };
   }
 
-  #importKey(jkt: string, jwk: JsonObject, keyFamily: KeyFamily): KeyObject {
+  #importKey(jkt: string, jwk: PublicJwk): KeyObject {
     // The thumbprint covers every member that defines the key, so equal thumbprints are the same
-    // key (RFC 7638 §1): the import can be reused.
+    // key (RFC 7638 §1): the import can be reused. The members that only restrict its use (`use`,
+    // `key_ops`, `alg`) were checked on this proof's own jwk.
     const cached = this.#keys.get(jkt);
     if (cached !== undefined) return cached;
-    const members =
-      keyFamily === 'RSA'
-        ? { kty: 'RSA', n: jwk.n, e: jwk.e }
-        : keyFamily === 'Ed25519' || keyFamily === 'Ed448'
-          ? { kty: 'OKP', crv: jwk.crv, x: jwk.x }
-          : { kty: 'EC', crv: jwk.crv, x: jwk.x, y: jwk.y };
-    let key: KeyObject;
-    try {
-      key = createPublicKey({ key: members as never, format: 'jwk' });
-    } catch {
-      throw new InvalidDpopProofError('dpop.jwk_malformed');
-    }
-    if (keyFamily === 'RSA') {
-      const details = key.asymmetricKeyDetails;
-      const exponent = details?.publicExponent ?? 0n;
-      if ((details?.modulusLength ?? 0) < 2048 || exponent < 65537n || exponent % 2n === 0n) {
-        throw new InvalidDpopProofError('dpop.jwk_weak');
-      }
-    }
-    this.#keys.set(jkt, key);
-    return key;
+    const imported = importPublicJwk(jwk);
+    if (imported === 'malformed') throw new InvalidDpopProofError('dpop.jwk_malformed');
+    if (imported === 'rsa_too_large') throw new InvalidDpopProofError('dpop.jwk_too_large');
+    if (imported.unusable !== undefined) throw new InvalidDpopProofError('dpop.jwk_weak');
+    this.#keys.set(jkt, imported.key);
+    return imported.key;
   }
 }

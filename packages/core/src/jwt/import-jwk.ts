@@ -19,7 +19,7 @@ export interface KeyHandle {
   active: boolean;
 }
 
-/** Why a JWK from a key set was skipped. */
+/** Why a JWK was refused, by the rules every verification key follows (JWKS and DPoP alike). */
 export type SkippedKey =
   | 'not_object'
   | 'unsupported_kty'
@@ -27,11 +27,33 @@ export type SkippedKey =
   | 'private_key'
   | 'not_for_signature'
   | 'unsupported_alg'
+  | 'rsa_too_large'
   | 'malformed';
+
+/**
+ * A public JWK that passed the key rules, not yet imported: only the members that define the
+ * key, and what it may be used for.
+ */
+export interface PublicJwk {
+  readonly kid: string | undefined;
+  /** The JWK's own `alg`: when present, the only algorithm the key may verify. */
+  readonly alg: JwsAlgorithm | undefined;
+  readonly family: KeyFamily;
+  /** The key type's required members (RFC 7638 §3.2), the input of the import. */
+  readonly members: Readonly<Record<string, string>>;
+}
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
 const MIN_RSA_BITS = 2048;
 const MIN_RSA_EXPONENT = 65537n;
+// A signature check costs about (modulus bits)² × (exponent bits): a 16k-bit modulus makes it ~20×
+// costlier than 4096 bits, a 3070-bit exponent ~170×. RSA-4096 stays well inside both caps.
+const MAX_RSA_BITS = 8192;
+const MAX_RSA_EXPONENT = 2n ** 32n;
+// Base64url lengths of the largest modulus and exponent, with room for one leading zero octet
+// (which some encoders add), checked before anything is decoded or imported.
+const MAX_N_LENGTH = Math.ceil(((MAX_RSA_BITS / 8 + 1) * 4) / 3);
+const MAX_E_LENGTH = Math.ceil((6 * 4) / 3);
 
 function str(jwk: JsonObject, key: string): string | undefined {
   const value = Object.hasOwn(jwk, key) ? jwk[key] : undefined;
@@ -39,14 +61,15 @@ function str(jwk: JsonObject, key: string): string | undefined {
 }
 
 /**
- * Imports one JWK from an issuer's key set as a public `KeyObject`, or says why it is skipped.
- * Keys for encryption (`use: enc`, `key_ops` without `verify`), symmetric keys, keys that carry
- * private members (a key set that publishes a private key is compromised), and unknown key types
- * are skipped. RSA keys under 2048 bits or with an exponent below 65537 are kept but marked
- * unusable, so a token signed by one is rejected as `invalid_token` instead of looking like an
- * unknown key.
+ * Applies the key rules to a JWK, without importing it (cheap: no crypto, nothing decoded):
+ * known key types and curves only; no private members (a key set that publishes a private key is
+ * compromised); no encryption key (`use` other than `sig`, `key_ops` without `verify`); a JWK
+ * `alg` must be an asymmetric JWS algorithm that fits the key; an RSA modulus of at most 8192
+ * bits and a public exponent of at most 2^32, judged by the length of `n` and `e`.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc7517#section-4
  */
-export function importJwk(input: unknown): KeyHandle | SkippedKey {
+export function readPublicJwk(input: unknown): PublicJwk | SkippedKey {
   if (!isJsonObject(input)) return 'not_object';
   const jwk = input;
   const kty = str(jwk, 'kty');
@@ -67,16 +90,16 @@ export function importJwk(input: unknown): KeyHandle | SkippedKey {
     }
     alg = rawAlg;
   }
-  const kid = str(jwk, 'kid');
 
   let family: KeyFamily;
-  let publicJwk: Record<string, string>;
+  let members: Record<string, string>;
   if (kty === 'RSA') {
     const n = str(jwk, 'n');
     const e = str(jwk, 'e');
     if (n === undefined || e === undefined) return 'malformed';
+    if (n.length > MAX_N_LENGTH || e.length > MAX_E_LENGTH) return 'rsa_too_large';
     family = 'RSA';
-    publicJwk = { kty, n, e };
+    members = { kty, n, e };
   } else if (kty === 'EC') {
     const crv = str(jwk, 'crv');
     const x = str(jwk, 'x');
@@ -84,45 +107,69 @@ export function importJwk(input: unknown): KeyHandle | SkippedKey {
     if (crv !== 'P-256' && crv !== 'P-384' && crv !== 'P-521') return 'unsupported_crv';
     if (x === undefined || y === undefined) return 'malformed';
     family = crv;
-    publicJwk = { kty, crv, x, y };
+    members = { kty, crv, x, y };
   } else {
     const crv = str(jwk, 'crv');
     const x = str(jwk, 'x');
     if (crv !== 'Ed25519' && crv !== 'Ed448') return 'unsupported_crv';
     if (x === undefined) return 'malformed';
     family = crv;
-    publicJwk = { kty, crv, x };
+    members = { kty, crv, x };
   }
   if (alg !== undefined && !ALGORITHMS[alg].families.includes(family)) return 'unsupported_alg';
+  return { kid: str(jwk, 'kid'), alg, family, members };
+}
 
+/**
+ * Imports a checked JWK as a public `KeyObject`. RSA keys are measured exactly once imported: a
+ * modulus over 8192 bits or an exponent over 2^32 is `rsa_too_large`; a modulus under 2048 bits
+ * or an exponent below 65537 (or even) is imported but `weak_rsa`, so that a token signed by one
+ * is rejected as such instead of looking like an unknown key.
+ */
+export function importPublicJwk(
+  jwk: PublicJwk,
+): { key: KeyObject; unusable: KeyHandle['unusable'] } | 'malformed' | 'rsa_too_large' {
   let key: KeyObject;
   try {
-    key = createPublicKey({ key: publicJwk, format: 'jwk' });
+    key = createPublicKey({ key: jwk.members, format: 'jwk' });
   } catch {
     return 'malformed';
   }
   let unusable: KeyHandle['unusable'];
-  if (family === 'RSA') {
+  if (jwk.family === 'RSA') {
     const details = key.asymmetricKeyDetails;
     const bits = details?.modulusLength ?? 0;
     const exponent = details?.publicExponent ?? 0n;
+    if (bits > MAX_RSA_BITS || exponent > MAX_RSA_EXPONENT) return 'rsa_too_large';
     if (bits < MIN_RSA_BITS || exponent < MIN_RSA_EXPONENT || exponent % 2n === 0n) {
       unusable = 'weak_rsa';
     }
   }
+  return { key, unusable };
+}
+
+/**
+ * Imports one JWK from an issuer's key set as a public `KeyObject`, or says why it is skipped:
+ * {@link readPublicJwk}'s rules, then {@link importPublicJwk}.
+ */
+export function importJwk(input: unknown): KeyHandle | SkippedKey {
+  const jwk = readPublicJwk(input);
+  if (typeof jwk === 'string') return jwk;
+  const imported = importPublicJwk(jwk);
+  if (typeof imported === 'string') return imported;
   return {
-    kid,
-    alg,
-    family,
-    key,
-    identity: `${kid ?? ''}|${alg ?? ''}|${Object.values(publicJwk).join('|')}`,
-    unusable,
+    kid: jwk.kid,
+    alg: jwk.alg,
+    family: jwk.family,
+    key: imported.key,
+    identity: `${jwk.kid ?? ''}|${jwk.alg ?? ''}|${Object.values(jwk.members).join('|')}`,
+    unusable: imported.unusable,
     active: true,
   };
 }
 
 /** Whether a key may verify a token with this algorithm (RFC 8725 §3.1: no confusion). */
-export function keyFits(handle: KeyHandle, alg: JwsAlgorithm): boolean {
+export function keyFits(handle: Pick<KeyHandle, 'alg' | 'family'>, alg: JwsAlgorithm): boolean {
   if (handle.alg !== undefined && handle.alg !== alg) return false;
   return ALGORITHMS[alg].families.includes(handle.family);
 }
