@@ -383,8 +383,15 @@ export function resolveOptions(
       fail(`"${optionName(name, 'algorithms')}" must be a non-empty array of supported algorithms`);
     }
     for (const alg of algs) {
-      if (isSymmetric(alg) && !secret) {
-        fail(`"${optionName(name, 'algorithms')}" contains ${alg}, which requires "secret"`);
+      if (isSymmetric(alg)) {
+        const where = optionName(name, 'algorithms');
+        if (!secret) fail(`"${where}" contains ${alg}, which requires "secret"`);
+        const minBytes = HS_MIN_BYTES[alg as keyof typeof HS_MIN_BYTES];
+        if (secretBytes < minBytes) {
+          fail(
+            `"secret" must be at least ${minBytes} bytes for ${alg} in "${where}" (RFC 7518 §3.2)`,
+          );
+        }
       }
       allAlgorithms.add(alg);
     }

@@ -106,6 +106,21 @@ describe('createTokenGuard: configuration errors name the option', () => {
       createTokenGuard({ ...base, secret: 'x'.repeat(32), algorithms: ['HS512'] }),
     ).toThrow('at least 64 bytes for HS512');
   });
+
+  it('checks the secret length for HS algorithms given per issuer too (RFC 7518 §3.2)', () => {
+    const perIssuer = (algorithms: TokenGuardOptions['algorithms']) => () =>
+      createTokenGuard({
+        audience: base.audience,
+        secret: 'x'.repeat(32),
+        issuers: [{ issuer: base.issuer, algorithms }],
+      });
+    expect(perIssuer(['HS512'])).toThrow(TypeError);
+    expect(perIssuer(['HS512'])).toThrow(
+      'tokenguard: "secret" must be at least 64 bytes for HS512 in "issuers[0].algorithms" (RFC 7518 §3.2)',
+    );
+    expect(perIssuer(['ES256', 'HS384'])).toThrow('at least 48 bytes for HS384');
+    expect(perIssuer(['HS256'])).not.toThrow();
+  });
 });
 
 describe('optionsFromEnv', () => {
