@@ -83,7 +83,11 @@ export interface TokenGuardOptions {
   clockTolerance?: number;
   /** Reject tokens issued (`iat`) longer ago than this, in seconds. */
   maxTokenAge?: number;
-  /** `'rfc9068'` requires `typ: at+jwt` (RFC 9068 §2.1). By default a missing `typ` is accepted too. */
+  /**
+   * `'rfc9068'` holds JWTs to the RFC 9068 profile: `typ: at+jwt` (§2.1) and every claim §2.2 makes
+   * REQUIRED — `iss`, `exp`, `aud`, `sub`, `client_id` (not `azp`), `iat`, `jti`. By default a
+   * missing `typ` is accepted, and of those claims only `iss`, `exp` and `aud` are required.
+   */
   accessTokenProfile?: 'rfc9068';
   /** Further JWT `typ` values to accept besides `at+jwt`, e.g. `['JWT']` for Entra ID or Keycloak. */
   tokenTypes?: readonly string[];
@@ -143,6 +147,7 @@ export interface GuardConfig {
   readonly algorithms: ReadonlySet<JwsAlgorithm>;
   readonly clockTolerance: number;
   readonly maxTokenAge: number | undefined;
+  /** `accessTokenProfile: 'rfc9068'`: `typ: at+jwt` and every RFC 9068 §2.2 claim required. */
   readonly requireAtJwt: boolean;
   readonly tokenTypes: ReadonlySet<string>;
   readonly maxTokenLength: number;

@@ -1,7 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto';
+import diagnostics from 'node:diagnostics_channel';
 import { type AuthorizationServer, createAuthorizationServer, signJwt } from '@tokenguard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenGuard, type TokenGuard } from '../src/create-token-guard.js';
+import { channels } from '../src/diagnostics.js';
 import type { TokenGuardOptions } from '../src/options.js';
 import { EXPIRED_TOKEN, INVALID_TOKEN, startApi, testClock } from './support/api.js';
 
@@ -361,6 +363,66 @@ describe('profile and token types', () => {
     } finally {
       await local.close();
     }
+  });
+
+  it.each([
+    ['iss', 'jwt.iss_missing'],
+    ['exp', 'jwt.exp_missing'],
+    ['aud', 'jwt.aud_missing'],
+    ['sub', 'jwt.sub_missing'],
+    ['client_id', 'jwt.client_id_missing'],
+    ['iat', 'jwt.iat_missing'],
+    ['jti', 'jwt.jti_missing'],
+  ])(
+    "requires %s with accessTokenProfile: 'rfc9068' (RFC 9068 §2.2), reason %s",
+    async (claim, reason) => {
+      const reasons: string[] = [];
+      const listener = (event: unknown) => reasons.push((event as { reason: string }).reason);
+      const local = await startApi(
+        createTokenGuard({
+          issuer: as.issuer,
+          audience: as.audience,
+          accessTokenProfile: 'rfc9068',
+        }),
+      );
+      diagnostics.subscribe(channels.rejected, listener);
+      try {
+        const res = await local.call(await as.mintAccessToken({ [claim]: undefined }));
+        expect(res.status).toBe(401);
+        expect(res.challenge).toBe(INVALID_TOKEN);
+        expect(reasons).toEqual([reason]);
+      } finally {
+        diagnostics.unsubscribe(channels.rejected, listener);
+        await local.close();
+      }
+    },
+  );
+
+  it("takes neither azp for client_id nor empty strings with accessTokenProfile: 'rfc9068'", async () => {
+    const local = await startApi(
+      createTokenGuard({ issuer: as.issuer, audience: as.audience, accessTokenProfile: 'rfc9068' }),
+    );
+    try {
+      const call = async (claims: Record<string, unknown>) =>
+        (await local.call(await as.mintAccessToken(claims))).status;
+      expect(await call({ client_id: undefined, azp: 'test-client' })).toBe(401);
+      expect(await call({ client_id: '' })).toBe(401);
+      expect(await call({ jti: '' })).toBe(401);
+      expect(await call({ jti: 42 })).toBe(401);
+      expect(await call({})).toBe(200);
+    } finally {
+      await local.close();
+    }
+  });
+
+  it('does not require those claims without the profile', async () => {
+    const token = await as.mintAccessToken({
+      sub: undefined,
+      client_id: undefined,
+      iat: undefined,
+      jti: undefined,
+    });
+    expect((await api.call(token)).status).toBe(200);
   });
 
   it('accepts extra typ values only when configured (tokenTypes)', async () => {

@@ -270,7 +270,8 @@ const ID_TOKEN_CLAIMS = ['nonce', 'at_hash', 'c_hash'] as const;
 /**
  * Verifies a JWT access token: strict compact JWS parsing, `alg` on the allow-list (never `none`),
  * no `crit`, `typ` per RFC 9068, `iss` selecting a trusted issuer whose keys alone may verify it,
- * the signature with a key imported once, then the claims. Embedded `jwk`, `jku`, `x5u` and `x5c`
+ * the signature with a key imported once, then the claims (with `accessTokenProfile: 'rfc9068'`,
+ * every claim RFC 9068 §2.2 requires). Embedded `jwk`, `jku`, `x5u` and `x5c`
  * headers are ignored: they never cause a fetch or choose a key.
  *
  * Returns synchronously when the issuer's keys are in memory, which is the hot path.
@@ -355,8 +356,28 @@ function finish(
   config: GuardConfig,
 ): VerifiedToken {
   const now = config.clock() / 1000;
-  return buildVerifiedToken('jwt', jws.payload, issuer, key, config, now, {
+  const verified = buildVerifiedToken('jwt', jws.payload, issuer, key, config, now, {
     requireExp: true,
     requireAudience: true,
   });
+  if (config.requireAtJwt) checkProfileClaims(jws.payload);
+  return verified;
+}
+
+/**
+ * RFC 9068 §2.2: the claims a JWT access token MUST carry, beyond `iss`, `exp` and `aud` (required
+ * of every JWT): `sub`, `client_id` (`azp` does not stand in for it), `iat` and `jti`. Their
+ * types were checked with the other claims; here only presence, and non-empty strings.
+ */
+function checkProfileClaims(payload: JsonObject): void {
+  if (own(payload, 'sub') === undefined) throw new InvalidTokenError('jwt.sub_missing');
+  const clientId = own(payload, 'client_id');
+  if (clientId === undefined) throw new InvalidTokenError('jwt.client_id_missing');
+  if (typeof clientId !== 'string' || clientId.length === 0) {
+    throw new InvalidTokenError('jwt.client_id_malformed');
+  }
+  if (own(payload, 'iat') === undefined) throw new InvalidTokenError('jwt.iat_missing');
+  const jti = own(payload, 'jti');
+  if (jti === undefined) throw new InvalidTokenError('jwt.jti_missing');
+  if (typeof jti !== 'string' || jti.length === 0) throw new InvalidTokenError('jwt.jti_malformed');
 }
