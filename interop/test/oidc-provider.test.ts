@@ -150,9 +150,10 @@ describe.each(ADAPTERS)('%s against oidc-provider', (_name, start) => {
       const asBearer = await call(api, 'GET', '/me', bearer(access_token));
       expect(asBearer.status).toBe(401);
       expect(asBearer.challenge).toContain('error="invalid_token"');
+      // The DPoP scheme without a DPoP header is a missing parameter (RFC 6750 §3.1).
       const noProof = await call(api, 'GET', '/me', { authorization: `DPoP ${access_token}` });
-      expect(noProof.status).toBe(401);
-      expect(noProof.challenge).toContain('error="invalid_dpop_proof"');
+      expect(noProof.status).toBe(400);
+      expect(noProof.challenge).toContain('DPoP error="invalid_request"');
       const otherKey = await createDpopProof({
         key: createDpopKey(),
         htm: 'GET',

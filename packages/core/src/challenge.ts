@@ -47,7 +47,8 @@ function challenge(scheme: string, params: Array<[string, string | undefined]>):
 /**
  * Builds the `WWW-Authenticate` value for an error: a `Bearer` challenge, plus a `DPoP` challenge
  * with `algs` when DPoP is enabled (only `DPoP` when it is required). The `error` attributes go
- * on the challenge of the scheme the client used. Every value comes from configuration or from a
+ * on the challenge of the scheme the client used, or on both when the request failed before its
+ * scheme was known. Every value comes from configuration or from a
  * fixed set of sentences; nothing the client sent is reflected.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
@@ -76,7 +77,10 @@ export function buildChallenge(
   if (config.dpopAlgs === undefined) {
     return challenge('Bearer', [realm, ...errorParams, metadata]);
   }
-  const errorOnDpop = scheme === 'DPoP' || config.dpopRequired;
+  // The error goes on the challenge of the scheme the client used; when that is not known (two
+  // Authorization headers, a proof without a token), on both, so a client of either scheme sees it.
+  const errorOnDpop = scheme !== 'Bearer' || config.dpopRequired;
+  const errorOnBearer = scheme !== 'DPoP';
   const dpop = challenge('DPoP', [
     realm,
     ...(errorOnDpop ? errorParams : []),
@@ -84,7 +88,7 @@ export function buildChallenge(
     metadata,
   ]);
   if (config.dpopRequired) return dpop;
-  const bearer = challenge('Bearer', [realm, ...(errorOnDpop ? [] : errorParams), metadata]);
+  const bearer = challenge('Bearer', [realm, ...(errorOnBearer ? errorParams : []), metadata]);
   return `${bearer}, ${dpop}`;
 }
 

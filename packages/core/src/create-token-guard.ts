@@ -6,7 +6,12 @@ import {
   type CompiledRequirements,
   compileRequirements,
 } from './authorize/requirements.js';
-import { type ExtractedToken, type ExtractOptions, extractToken } from './bearer/extract-token.js';
+import {
+  authorizationScheme,
+  type ExtractedToken,
+  type ExtractOptions,
+  extractToken,
+} from './bearer/extract-token.js';
 import { attachHeaders } from './challenge.js';
 import {
   authenticatedChannel,
@@ -241,7 +246,8 @@ class Guard implements TokenGuard {
           if (proofHeader !== undefined) throw new InvalidRequestError('dpop.proof_with_bearer');
           if (this.#config.dpop?.mode === 'required') throw new InvalidTokenError('dpop.required');
         } else if (proofHeader === undefined) {
-          throw new InvalidDpopProofError('dpop.proof_missing');
+          // A missing parameter, not a bad proof (RFC 6750 §3.1).
+          throw new InvalidRequestError('dpop.proof_missing');
         }
       }
       const { token } = extracted;
@@ -305,7 +311,9 @@ class Guard implements TokenGuard {
     } catch (error) {
       if (!(error instanceof AuthError)) throw error;
       attachHeaders(error, this.#config.challenge, {
-        scheme: extracted?.scheme,
+        // Failed before the credentials were read: the header's scheme if it names one of ours,
+        // else none, and the error then goes on every challenge.
+        scheme: extracted?.scheme ?? authorizationScheme(request, this.#extract),
         fromQuery: extracted?.location === 'query',
         crossOrigin: request.headers.origin !== undefined,
         dpopNonce:

@@ -166,7 +166,11 @@ export class InsufficientUserAuthenticationError extends AuthError {
   }
 }
 
-/** 401 `invalid_dpop_proof`: the DPoP proof is missing, malformed or does not match (RFC 9449). */
+/**
+ * 401 `invalid_dpop_proof`: the DPoP proof is malformed, does not verify or does not match the
+ * request (RFC 9449 §4.3, §7.1). A request with the DPoP scheme and no `DPoP` header at all is an
+ * {@link InvalidRequestError} instead: a missing parameter (RFC 6750 §3.1).
+ */
 export class InvalidDpopProofError extends AuthError {
   override readonly name = 'InvalidDpopProofError';
   constructor(reason: string, description = 'The DPoP proof is invalid') {

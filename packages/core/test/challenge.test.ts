@@ -99,6 +99,19 @@ describe('WWW-Authenticate challenges (RFC 6750 §3)', () => {
       'DPoP error="invalid_token", error_description="The access token is invalid", algs="ES256 EdDSA"',
     );
   });
+
+  it('puts the error on both challenges when the scheme the client meant is not known', () => {
+    expect(
+      buildChallenge(new InvalidRequestError('request.duplicate_authorization'), dpop, undefined),
+    ).toBe(
+      'Bearer error="invalid_request", error_description="The request is malformed", ' +
+        'DPoP error="invalid_request", error_description="The request is malformed", algs="ES256 EdDSA"',
+    );
+    // A bare challenge stays bare.
+    expect(buildChallenge(new MissingTokenError(), dpop, undefined)).toBe(
+      'Bearer, DPoP algs="ES256 EdDSA"',
+    );
+  });
 });
 
 describe('response headers of a rejection', () => {

@@ -79,6 +79,10 @@ describe('extractToken: Authorization header (RFC 6750 §2.1)', () => {
     ['a quote', 'Bearer "abc"'],
     ['padding in the middle', 'Bearer ab=c'],
     ['non-ASCII', 'Bearer abcé'],
+    ['a tab after the scheme', 'Bearer\tabc'],
+    ['a tab, then a space', 'Bearer\t abc'],
+    ['a comma after the scheme', 'Bearer,abc'],
+    ['a colon after the scheme', 'bearer:abc'],
   ])('rejects a malformed header (%s) with 400 invalid_request', (_name, value) => {
     expect(
       rejection(() => extractToken(req({ headers: { authorization: value } }), headerOnly)),
@@ -86,6 +90,32 @@ describe('extractToken: Authorization header (RFC 6750 §2.1)', () => {
       status: 400,
       code: 'invalid_request',
     });
+  });
+
+  it('reads a longer scheme name that starts with a known one as another scheme', () => {
+    expect(
+      extractToken(req({ headers: { authorization: 'Bearerx abc' } }), headerOnly),
+    ).toBeUndefined();
+    expect(
+      extractToken(req({ headers: { authorization: 'DPoP-ish abc' } }), {
+        ...headerOnly,
+        dpop: true,
+      }),
+    ).toBeUndefined();
+  });
+
+  it('rejects the DPoP scheme followed by a tab when DPoP is on, and ignores it when off', () => {
+    expect(
+      rejection(() =>
+        extractToken(req({ headers: { authorization: 'DPoP\tabc' } }), {
+          ...headerOnly,
+          dpop: true,
+        }),
+      ),
+    ).toMatchObject({ status: 400, reason: 'request.authorization_malformed' });
+    expect(
+      extractToken(req({ headers: { authorization: 'DPoP\tabc' } }), headerOnly),
+    ).toBeUndefined();
   });
 
   it('rejects two Authorization headers, seen through rawHeaders', () => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { AuthorizationServer } from './authorization-server.js';
-import { createDpopKey, createDpopProof } from './dpop.js';
+import { createDpopKey, createDpopProof, type DpopProofInput } from './dpop.js';
 import { sendRequest } from './send.js';
 
 /**
@@ -132,7 +132,12 @@ const challenge = (params = '') =>
 /** The challenge when the client used the DPoP scheme: the error goes on the DPoP challenge. */
 const dpopChallenge = (params: string) =>
   `Bearer realm="${CONFORMANCE_REALM}", resource_metadata="${METADATA}", DPoP realm="${CONFORMANCE_REALM}"${params}, algs="${DPOP_ALGS}", resource_metadata="${METADATA}"`;
+/** Both challenges carry the error: the request was refused before its scheme was known. */
+const bothChallenges = (params: string) =>
+  `Bearer realm="${CONFORMANCE_REALM}"${params}, resource_metadata="${METADATA}", DPoP realm="${CONFORMANCE_REALM}"${params}, algs="${DPOP_ALGS}", resource_metadata="${METADATA}"`;
 const INVALID = ', error="invalid_token", error_description="The access token is invalid"';
+const MALFORMED = ', error="invalid_request", error_description="The request is malformed"';
+const malformedBody = { error: 'invalid_request', error_description: 'The request is malformed' };
 const invalidBody = { error: 'invalid_token', error_description: 'The access token is invalid' };
 const scopeError = (scope: string) => ({
   status: 403,
@@ -188,10 +193,11 @@ async function boundProof(
   as: AuthorizationServer,
   htm: string,
   htu: string,
+  proof: Partial<DpopProofInput> = {},
 ): Promise<{ token: string; proof: string }> {
   const key = createDpopKey();
   const token = await as.mintAccessToken({ cnf: { jkt: key.thumbprint } });
-  return { token, proof: await createDpopProof({ key, htm, htu, accessToken: token }) };
+  return { token, proof: await createDpopProof({ key, htm, htu, accessToken: token, ...proof }) };
 }
 
 export function conformanceCases(): ConformanceCase[] {
@@ -340,19 +346,24 @@ export function conformanceCases(): ConformanceCase[] {
       },
     },
     {
-      name: 'two Authorization headers: 400 invalid_request',
+      name: 'Bearer followed by a tab instead of a space: 400 invalid_request',
+      request: async (as) => get('/me', { authorization: `Bearer\t${await as.mintAccessToken()}` }),
+      expected: {
+        status: 400,
+        headers: { 'www-authenticate': challenge(MALFORMED) },
+        body: malformedBody,
+      },
+    },
+    {
+      name: 'two Authorization headers: 400 invalid_request, the error on both challenges',
       request: async (as) => {
         const token = await as.mintAccessToken();
         return get('/me', { authorization: [`Bearer ${token}`, `Bearer ${token}`] });
       },
       expected: {
         status: 400,
-        headers: {
-          'www-authenticate': challenge(
-            ', error="invalid_request", error_description="The request is malformed"',
-          ),
-        },
-        body: { error: 'invalid_request', error_description: 'The request is malformed' },
+        headers: { 'www-authenticate': bothChallenges(MALFORMED) },
+        body: malformedBody,
       },
     },
     {
@@ -471,6 +482,15 @@ export function conformanceCases(): ConformanceCase[] {
       expected: ok('GET', '/orders', 'user-123'),
     },
     {
+      name: 'DPoP proof dated 10 s ahead (client clock skew): accepted',
+      request: async (as, baseUrl) => {
+        const iat = Math.floor(Date.now() / 1000) + 10;
+        const { token, proof } = await boundProof(as, 'GET', `${baseUrl}/orders`, { iat });
+        return get('/orders', { authorization: `DPoP ${token}`, dpop: proof });
+      },
+      expected: ok('GET', '/orders', 'user-123'),
+    },
+    {
       name: 'DPoP proof replayed: 401 invalid_dpop_proof',
       request: async (as, baseUrl) => {
         const { token, proof } = await boundProof(as, 'GET', `${baseUrl}/me`);
@@ -516,7 +536,7 @@ export function conformanceCases(): ConformanceCase[] {
       expected: unauthorized,
     },
     {
-      name: 'DPoP scheme without a proof: 401 invalid_dpop_proof',
+      name: 'DPoP scheme without a DPoP header: 400 invalid_request (a missing parameter)',
       request: async (as) => {
         const key = createDpopKey();
         return get('/me', {
@@ -524,13 +544,9 @@ export function conformanceCases(): ConformanceCase[] {
         });
       },
       expected: {
-        status: 401,
-        headers: {
-          'www-authenticate': dpopChallenge(
-            ', error="invalid_dpop_proof", error_description="The DPoP proof is invalid"',
-          ),
-        },
-        body: { error: 'invalid_dpop_proof', error_description: 'The DPoP proof is invalid' },
+        status: 400,
+        headers: { 'www-authenticate': dpopChallenge(MALFORMED) },
+        body: malformedBody,
       },
     },
     {

@@ -51,21 +51,72 @@ function fromHeader(request: TokenRequest, options: ExtractOptions): ExtractedTo
   return parseAuthorization(value, options);
 }
 
+/**
+ * The scheme of an `Authorization` value when it is one this guard accepts, and where the scheme
+ * name ends; `undefined` for another scheme (`Basic`, `Bearerx`, DPoP when it is off).
+ */
+function knownScheme(
+  value: string,
+  options: Pick<ExtractOptions, 'dpop'>,
+): { scheme: 'Bearer' | 'DPoP'; end: number } | undefined {
+  // The scheme is a token (RFC 9110 §5.6.2); a longer token that starts like ours is another one.
+  let end = 0;
+  while (end < value.length && isTchar(value.charCodeAt(end))) end++;
+  if (end === 6 && value.slice(0, 6).toLowerCase() === 'bearer') return { scheme: 'Bearer', end };
+  if (end === 4 && options.dpop && value.slice(0, 4).toLowerCase() === 'dpop') {
+    return { scheme: 'DPoP', end };
+  }
+  return undefined;
+}
+
+// RFC 9110 §5.6.2 tchar: "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_"
+// / "`" / "|" / "~" / DIGIT / ALPHA.
+const TCHAR = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") {
+  TCHAR[c.charCodeAt(0)] = 1;
+}
+function isTchar(code: number): boolean {
+  return code < 128 && TCHAR[code] === 1;
+}
+
 function parseAuthorization(value: string, options: ExtractOptions): ExtractedToken | undefined {
-  const space = value.indexOf(' ');
-  const schemeText = space === -1 ? value : value.slice(0, space);
-  const lower = schemeText.toLowerCase();
-  let scheme: 'Bearer' | 'DPoP';
-  if (lower === 'bearer') scheme = 'Bearer';
-  else if (lower === 'dpop' && options.dpop) scheme = 'DPoP';
+  const known = knownScheme(value, options);
   // Another scheme (Basic, Digest, DPoP when it is off) carries no credentials we accept.
-  else return undefined;
-  if (space === -1) throw new InvalidRequestError('request.authorization_malformed');
-  let start = space + 1;
+  if (known === undefined) return undefined;
+  // RFC 7235 §2.1: credentials = auth-scheme [ 1*SP token68 ]. Our scheme followed by anything but
+  // spaces (a tab, a comma) or by nothing is a malformed request, not another scheme.
+  let start = known.end;
+  if (value.charCodeAt(start) !== 32)
+    throw new InvalidRequestError('request.authorization_malformed');
   while (value.charCodeAt(start) === 32) start++;
   const token = value.slice(start);
   if (token.length === 0) throw new InvalidRequestError('request.authorization_malformed');
-  return { token: checkToken(token, options.maxTokenLength), scheme, location: 'header' };
+  return {
+    token: checkToken(token, options.maxTokenLength),
+    scheme: known.scheme,
+    location: 'header',
+  };
+}
+
+/**
+ * The scheme of the request's one `Authorization` header when it names a scheme this guard accepts,
+ * else `undefined` (no header, two headers, another scheme). For a request that failed before its
+ * credentials were extracted: its `error` goes on that scheme's challenge, or on all of them when
+ * the scheme is not known. Not on the hot path.
+ */
+export function authorizationScheme(
+  request: Pick<TokenRequest, 'headers' | 'rawHeaders'>,
+  options: Pick<ExtractOptions, 'dpop'>,
+): 'Bearer' | 'DPoP' | undefined {
+  let value = request.headers.authorization;
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') {
+    if (value.length !== 1) return undefined;
+    value = value[0] as string;
+  } else if (request.rawHeaders !== undefined && countAuthorization(request.rawHeaders) > 1) {
+    return undefined;
+  }
+  return knownScheme(value, options)?.scheme;
 }
 
 function fromQuery(request: TokenRequest, options: ExtractOptions): ExtractedToken | undefined {

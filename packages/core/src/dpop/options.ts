@@ -30,7 +30,10 @@ export interface DpopOptions {
   algorithms?: readonly JwsAlgorithm[];
   /** How old a proof's `iat` may be. Default 60. */
   iatWindow?: number;
-  /** How far in the future a proof's `iat` may be (client clock skew). Default 5. */
+  /**
+   * How far in the future a proof's `iat` may be (client clock skew). Default 10, the skew
+   * interoperability suites expect to pass.
+   */
   iatLeeway?: number;
   /**
    * Stateless server nonces (RFC 9449 §9): every proof must carry a nonce this server issued in
@@ -127,7 +130,7 @@ export function resolveDpop(
       mode,
       algorithms: new Set(algorithms as readonly JwsAlgorithm[]),
       iatWindow: seconds(options.iatWindow, 'iatWindow', 60, 3_600),
-      iatLeeway: seconds(options.iatLeeway, 'iatLeeway', 5, 300),
+      iatLeeway: seconds(options.iatLeeway, 'iatLeeway', 10, 300),
       nonce,
       maxProofLength,
     },
