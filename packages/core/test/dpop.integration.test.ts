@@ -182,6 +182,34 @@ describe('every proof check, each with its own failure', () => {
     expect(match.status).toBe(200);
   });
 
+  it('compares htu and the request URL after RFC 3986 §6.2.2 normalisation of both', async () => {
+    const api = await start();
+    const call = async (htu: string, route: string) => {
+      const token = await as.mintAccessToken({ cnf: { jkt: key.thumbprint } });
+      const proof = await createDpopProof({
+        key,
+        htm: 'GET',
+        htu,
+        rawHtu: true,
+        accessToken: token,
+      });
+      return (await api.call(token, { scheme: 'DPoP', route, headers: { dpop: proof } })).status;
+    };
+    // Percent-encoded unreserved characters are the characters themselves, on either side.
+    expect(await call(`${api.url}/re%61d`, 'read')).toBe(200);
+    expect(await call(`${api.url}/read`, 're%61d')).toBe(200);
+    expect(await call(`${api.url}/%7Euser/a%2db`, '~user/a-b')).toBe(200);
+    // Hex digits of the escapes that stay are compared in upper case.
+    expect(await call(`${api.url}/a%2fb`, 'a%2Fb')).toBe(200);
+    // Dot segments, encoded or not, are removed.
+    expect(await call(`${api.url}/x/%2E%2e/read`, 'read')).toBe(200);
+    expect(await call(`${api.url}/read`, 'x/./../read')).toBe(200);
+    // Reserved characters and the percent sign stay encoded; letters keep their case.
+    expect(await call(`${api.url}/a%2Fb`, 'a/b')).toBe(401);
+    expect(await call(`${api.url}/%2572ead`, 'read')).toBe(401);
+    expect(await call(`${api.url}/%52ead`, 'read')).toBe(401);
+  });
+
   it('compares the htu path after RFC 3986 normalisation, otherwise exactly', async () => {
     const api = await start();
     expect(

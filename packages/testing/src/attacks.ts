@@ -1254,6 +1254,7 @@ function dpopCases(): AttackCase[] {
       401,
       () => createDpopKey('RS256', { modulusLength: 3072, publicExponentLength: 3070 }),
     ),
+    ...htuTricks(),
     dpopCase('a DPoP proof with crit', 'RFC 7515 §4.1.11', (p) => ({
       ...p,
       header: { ...p.header, crit: ['exp'], exp: 1 },
@@ -1423,6 +1424,26 @@ function sharedStateCases(): AttackCase[] {
       },
     },
   ];
+}
+
+/**
+ * Proofs whose `htu` names another resource than `GET /me` once read correctly (RFC 3986 §6.2.2
+ * normalisation, nothing more): each would pass a verifier that decodes too much or compares
+ * case-insensitively.
+ */
+function htuTricks(): AttackCase[] {
+  const tricks: Array<[string, string]> = [
+    ['hides a slash as %2F ("/admin/..%2Fme" is not "/me")', '/admin/..%2Fme'],
+    ['is percent-encoded twice ("%256De" is not "me")', '/%256De'],
+    ['changes case through an escape ("%4De" is "Me")', '/%4De'],
+    ['climbs to another path with encoded dot segments', '/me/%2e%2E/admin'],
+  ];
+  return tricks.map(([label, path]) =>
+    dpopCase(`a DPoP proof whose htu ${label}`, 'RFC 9449 §4.3 (htu); RFC 3986 §6.2.2', (p) => ({
+      ...p,
+      claims: { ...p.claims, htu: `${new URL(String(p.claims.htu)).origin}${path}` },
+    })),
+  );
 }
 
 /** Requests crafted so that the URL the API builds would match a proof made for another host. */

@@ -491,6 +491,15 @@ export function conformanceCases(): ConformanceCase[] {
       expected: ok('GET', '/orders', 'user-123'),
     },
     {
+      name: 'DPoP proof whose htu percent-encodes unreserved characters (RFC 3986 §6.2.2): accepted',
+      request: async (as, baseUrl) => {
+        const htu = `${baseUrl}/%6frd%65rs`;
+        const { token, proof } = await boundProof(as, 'GET', htu, { rawHtu: true });
+        return get('/orders', { authorization: `DPoP ${token}`, dpop: proof });
+      },
+      expected: ok('GET', '/orders', 'user-123'),
+    },
+    {
       name: 'DPoP proof replayed: 401 invalid_dpop_proof',
       request: async (as, baseUrl) => {
         const { token, proof } = await boundProof(as, 'GET', `${baseUrl}/me`);

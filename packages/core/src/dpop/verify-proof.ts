@@ -74,7 +74,27 @@ export function readProofHeader(
   return value;
 }
 
-/** `scheme://host[:port]/path` per RFC 3986 §6.2.2/§6.2.3 normalisation, or `undefined`. */
+// RFC 3986 §2.3 unreserved characters, by code point.
+const UNRESERVED = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~') {
+  UNRESERVED[c.charCodeAt(0)] = 1;
+}
+const PERCENT_ESCAPE = /%([0-9A-Fa-f]{2})/g;
+
+/** RFC 3986 §6.2.2.1/§6.2.2.2: decode escaped unreserved characters, upper-case the other escapes. */
+function normalizeEscape(_match: string, hex: string): string {
+  const code = Number.parseInt(hex, 16);
+  return code < 128 && UNRESERVED[code] === 1 ? String.fromCharCode(code) : `%${hex.toUpperCase()}`;
+}
+
+/**
+ * `scheme://host[:port]/path` per RFC 3986 §6.2.2 (syntax-based) and §6.2.3 (scheme-based)
+ * normalisation, or `undefined`: scheme and host in lower case, no default port, dot segments
+ * removed (also when percent-encoded), percent-encoded unreserved characters decoded and the
+ * other escapes in upper case; query and fragment left out (RFC 9449 §4.2). Applied to the proof's
+ * `htu` and to the request URL alike, so `/re%61d` and `/read` name the same resource, while
+ * `%2F` stays distinct from `/` and `%25` from `%`.
+ */
 export function normalizeHtu(value: string): string | undefined {
   let url: URL;
   try {
@@ -83,9 +103,12 @@ export function normalizeHtu(value: string): string | undefined {
     return undefined;
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
-  // WHATWG URL lower-cases scheme and host, drops the default port and resolves dot segments;
-  // query and fragment are not part of htu (RFC 9449 §4.2).
-  return `${url.protocol}//${url.host}${url.pathname}`;
+  // WHATWG URL lower-cases scheme and host, drops the default port and resolves dot segments,
+  // `%2e` spellings included; only the percent-encoding of the path is left to do, and only when
+  // there is one (the usual path has none).
+  let path = url.pathname;
+  if (path.includes('%')) path = path.replace(PERCENT_ESCAPE, normalizeEscape);
+  return `${url.protocol}//${url.host}${path}`;
 }
 
 /**
