@@ -76,6 +76,15 @@ describe('opaque tokens through RFC 7662 introspection', () => {
     ['for another audience', async () => as.mintOpaqueToken({ aud: 'https://other.example' })],
     ['from another issuer', async () => as.mintOpaqueToken({ iss: 'https://evil.example' })],
     ['that is a refresh token', async () => as.mintOpaqueToken({ token_type: 'refresh_token' })],
+    ['whose answer has no aud (RFC 9700 §2.3)', async () => as.mintOpaqueToken({ aud: undefined })],
+    [
+      'typed DPoP without cnf.jkt, sent as a bearer token',
+      async () => as.mintOpaqueToken({ token_type: 'DPoP' }),
+    ],
+    [
+      'typed dpop (any case) without cnf.jkt, sent as a bearer token',
+      async () => as.mintOpaqueToken({ token_type: 'dpop' }),
+    ],
   ])('rejects an opaque token that is %s with 401 invalid_token', async (_name, make) => {
     const api = await start();
     const res = await api.call(await make());
@@ -98,6 +107,14 @@ describe('opaque tokens through RFC 7662 introspection', () => {
       expect((await api.call(await as.mintOpaqueToken())).status).toBe(200);
     },
   );
+
+  it('accepts answers without aud with requireAudience: false, for servers that never send it', async () => {
+    const api = await start({ requireAudience: false });
+    expect((await api.call(await as.mintOpaqueToken({ aud: undefined }))).status).toBe(200);
+    // An aud that is there is still checked.
+    const other = await api.call(await as.mintOpaqueToken({ aud: 'https://other.example' }));
+    expect(other.status).toBe(401);
+  });
 
   it('authenticates with private_key_jwt (a fresh assertion per call)', async () => {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });

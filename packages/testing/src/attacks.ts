@@ -1026,6 +1026,16 @@ function introspectionCases(): AttackCase[] {
     opaque('a DPoP-bound opaque token sent as a bearer token', 'RFC 9449 §7.2, §8.2', (as) =>
       as.mintOpaqueToken({ sub: 'attacker', cnf: { jkt: createDpopKey().thumbprint } }),
     ),
+    opaque(
+      'an opaque token introspected as token_type DPoP, without cnf.jkt, sent as a bearer token',
+      'RFC 9449 §6.2, §7.2; RFC 7662 §2.2 (token_type)',
+      (as) => as.mintOpaqueToken({ sub: 'attacker', token_type: 'DPoP' }),
+    ),
+    opaque(
+      'an active opaque token whose introspection answer has no aud',
+      'RFC 9700 §2.3 (audience restriction); RFC 7662 §2.2',
+      (as) => as.mintOpaqueToken({ sub: 'attacker', aud: undefined }),
+    ),
     {
       name: 'an opaque token smuggling another introspection parameter',
       reference: 'RFC 7662 §2.1; RFC 6750 §2.1 (b64token)',

@@ -88,8 +88,9 @@ export class Introspector {
   }
 
   /**
-   * Introspects a token and checks the answer like a JWT's claims (`iss`, `aud`, `exp`, `nbf`,
-   * `token_type`). With `fresh`, a cached answer is not used (a live answer for high-risk
+   * Introspects a token and checks the answer like a JWT's claims (`iss`, `aud` — required unless
+   * `requireAudience: false` —, `exp`, `nbf`, `token_type`; a `DPoP` token type without
+   * `cnf.jkt` is refused). With `fresh`, a cached answer is not used (a live answer for high-risk
    * routes); the new answer still refreshes the cache.
    */
   async introspect(token: string, fresh: boolean): Promise<VerifiedToken> {
@@ -147,10 +148,25 @@ export class Introspector {
     ) {
       throw new InvalidTokenError('introspection.token_type');
     }
-    return buildVerifiedToken('opaque', claims, issuer, undefined, this.#config, nowSeconds, {
-      requireExp: false,
-      requireAudience: this.#settings.requireAudience,
-    });
+    const verified = buildVerifiedToken(
+      'opaque',
+      claims,
+      issuer,
+      undefined,
+      this.#config,
+      nowSeconds,
+      { requireExp: false, requireAudience: this.#settings.requireAudience },
+    );
+    // A DPoP token (RFC 9449 §6.2) whose key we are not told can be checked against no proof, and
+    // must never pass as a bearer token: refuse it whatever the scheme.
+    if (
+      typeof tokenType === 'string' &&
+      tokenType.toLowerCase() === 'dpop' &&
+      verified.confirmation?.jkt === undefined
+    ) {
+      throw new InvalidTokenError('introspection.dpop_without_jkt');
+    }
+    return verified;
   }
 
   async #fromStore(key: string): Promise<Outcome | undefined> {

@@ -63,7 +63,12 @@ export interface IntrospectionOptions {
   maxResponseSize?: number;
   /** Ask for a signed RFC 9701 response (`application/token-introspection+jwt`) and verify it. */
   jwtResponse?: boolean;
-  /** Reject active answers without `aud`. Default false: `aud` is checked when present. */
+  /**
+   * Reject active answers without `aud` (default `true`): an answer that does not name this API as
+   * its audience cannot show the token is meant for it (RFC 9700 §2.3). Set `false` only for an
+   * authorization server that never sends `aud` in introspection answers; `aud` is then still
+   * checked whenever it is present.
+   */
   requireAudience?: boolean;
 }
 
@@ -210,6 +215,6 @@ export function resolveIntrospection(
     maxQueuedCalls,
     queueTimeout: seconds(options.queueTimeout, 'queueTimeout', 1, 60),
     jwtResponse: options.jwtResponse ?? false,
-    requireAudience: options.requireAudience ?? false,
+    requireAudience: options.requireAudience ?? true,
   };
 }
