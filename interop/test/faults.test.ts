@@ -9,7 +9,7 @@ import { ADAPTERS, type RunningApi } from '../src/apps.js';
 
 // Upstream faults through every adapter: JWKS, discovery and introspection down, hanging,
 // oversized, non-JSON, redirecting and flapping. While an upstream is down the API answers 503
-// with Retry-After and the RFC 6750 body (never an accept, never a 401), asks upstream at most
+// with Retry-After, Cache-Control: no-store and the RFC 6750 body (never an accept, never a 401), asks upstream at most
 // once per failure backoff, and recovers without a restart. core's own tests cover the single
 // faults in depth; here every framework must carry core's answer through unchanged.
 
@@ -29,6 +29,7 @@ const UNAVAILABLE = {
 interface Outcome {
   status: number;
   retryAfter?: boolean;
+  cacheControl?: string | null;
   body?: unknown;
 }
 
@@ -40,11 +41,18 @@ async function outcome(api: RunningApi, token: string): Promise<Outcome> {
   return {
     status: 503,
     retryAfter: Number.isInteger(retryAfter) && retryAfter > 0,
+    cacheControl: res.headers.get('cache-control'),
     body: text ? JSON.parse(text) : undefined,
   };
 }
 const UP: Outcome = { status: 200 };
-const DOWN: Outcome = { status: 503, retryAfter: true, body: UNAVAILABLE };
+// Every 503 says when to retry, and that it must not be stored.
+const DOWN: Outcome = {
+  status: 503,
+  retryAfter: true,
+  cacheControl: 'no-store',
+  body: UNAVAILABLE,
+};
 
 describe.each(ADAPTERS)('upstream faults through %s', (_name, start) => {
   let as: AuthorizationServer;

@@ -95,7 +95,7 @@ export function buildChallenge(
 /**
  * Fills in `error.headers` for the request that failed: the challenge (none for 503), and
  * `Retry-After`, `DPoP-Nonce`, `Cache-Control` and `Access-Control-Expose-Headers` where they
- * apply.
+ * apply. Every 503 carries `Retry-After` and `Cache-Control: no-store`.
  */
 export function attachHeaders(
   error: AuthError,
@@ -115,7 +115,9 @@ export function attachHeaders(
     headers['DPoP-Nonce'] = request.dpopNonce;
     exposed.push('DPoP-Nonce');
   }
-  if (error.code === 'use_dpop_nonce') {
+  // A 503 is about this moment (RFC 9111 §3: nothing may store it), a nonce challenge about this
+  // nonce window (RFC 9449 §8).
+  if (error.code === 'use_dpop_nonce' || error instanceof ServiceUnavailableError) {
     headers['Cache-Control'] = 'no-store';
   } else if (request.fromQuery) {
     headers['Cache-Control'] = 'private';

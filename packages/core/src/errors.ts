@@ -188,7 +188,8 @@ export class UseDpopNonceError extends AuthError {
 
 /**
  * 503: a dependency (JWKS, discovery, introspection, store) is unreachable or misbehaving.
- * tokenguard fails closed: it never accepts a token it could not check.
+ * tokenguard fails closed: it never accepts a token it could not check. The response carries
+ * `Retry-After` and `Cache-Control: no-store`.
  */
 export class ServiceUnavailableError extends AuthError {
   override readonly name = 'ServiceUnavailableError';

@@ -154,7 +154,11 @@ describe('response headers of a rejection', () => {
       request,
     ).toResponse();
     expect(status).toBe(503);
-    expect(headers).toEqual({ 'Retry-After': '7', 'Content-Type': 'application/json' });
+    expect(headers).toEqual({
+      'Retry-After': '7',
+      'Cache-Control': 'no-store',
+      'Content-Type': 'application/json',
+    });
     expect(JSON.parse(body!)).toEqual({
       error: 'temporarily_unavailable',
       error_description: 'The authorization service is temporarily unavailable',
@@ -167,6 +171,11 @@ describe('response headers of a rejection', () => {
         'Cache-Control'
       ],
     ).toBe('private');
+    // A 503 is never stored, wherever the token came from.
+    expect(
+      attachHeaders(new ServiceUnavailableError('x'), plain, { ...request, fromQuery: true })
+        .headers['Cache-Control'],
+    ).toBe('no-store');
   });
 
   it('exposes the challenge to cross-origin browser clients', () => {

@@ -149,6 +149,7 @@ describe('introspection failures fail closed with 503', () => {
     const res = await api.call(await as.mintOpaqueToken());
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(res.headers.get('cache-control')).toBe('no-store');
     expect(res.body).toEqual(UNAVAILABLE);
   });
 

@@ -84,6 +84,7 @@ describe('JWKS outages fail closed with 503 and recover', () => {
     const first = await api.call(token);
     expect(first.status).toBe(503);
     expect(first.headers.get('retry-after')).toMatch(/^[1-5]$/);
+    expect(first.headers.get('cache-control')).toBe('no-store');
     expect(first.challenge).toBeNull();
     expect(first.body).toEqual(UNAVAILABLE);
     for (let i = 0; i < 10; i++) expect((await api.call(token)).status).toBe(503);

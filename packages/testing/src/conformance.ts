@@ -395,7 +395,7 @@ export function conformanceCases(): ConformanceCase[] {
       },
     },
     {
-      name: 'JWKS down: 503 with Retry-After, never an accept',
+      name: 'JWKS down: 503 with Retry-After and Cache-Control: no-store, never an accept',
       setup: (as) => as.faults.set('jwks', { status: 500 }),
       cleanup: (as) => as.faults.clear('jwks'),
       request: async (as) =>
@@ -405,7 +405,7 @@ export function conformanceCases(): ConformanceCase[] {
         ),
       expected: {
         status: 503,
-        headers: { 'retry-after': '1', 'www-authenticate': null },
+        headers: { 'retry-after': '1', 'cache-control': 'no-store', 'www-authenticate': null },
         body: {
           error: 'temporarily_unavailable',
           error_description: 'The authorization service is temporarily unavailable',
