@@ -24,6 +24,7 @@ const split = (value: string) =>
  * | `TOKENGUARD_INTROSPECTION_CLIENT_SECRET` | `introspection.clientSecret` |
  * | `TOKENGUARD_INTROSPECTION_ENDPOINT` | `introspection.endpoint` |
  * | `TOKENGUARD_INTROSPECTION_MODE` | `introspection.mode` (`opaque` or `always`) |
+ * | `TOKENGUARD_INTROSPECTION_REQUIRE_AUDIENCE` | `introspection.requireAudience` (`true` or `false`) |
  * | `TOKENGUARD_DPOP` | `dpop.mode` (`allowed`, `required` or `disabled`) |
  * | `TOKENGUARD_DPOP_NONCE_SECRET` | `dpop.nonce.secret` (turns server nonces on) |
  *
@@ -81,6 +82,15 @@ export function optionsFromEnv(
     if (endpoint !== undefined) introspection.endpoint = endpoint;
     const mode = read('TOKENGUARD_INTROSPECTION_MODE');
     if (mode !== undefined) introspection.mode = mode as 'opaque' | 'always';
+    const requireAudience = read('TOKENGUARD_INTROSPECTION_REQUIRE_AUDIENCE');
+    if (requireAudience !== undefined) {
+      if (requireAudience !== 'true' && requireAudience !== 'false') {
+        throw new TypeError(
+          'tokenguard: "TOKENGUARD_INTROSPECTION_REQUIRE_AUDIENCE" (introspection.requireAudience) must be true or false',
+        );
+      }
+      introspection.requireAudience = requireAudience === 'true';
+    }
     options.introspection = introspection;
   }
   const dpopMode = read('TOKENGUARD_DPOP');

@@ -168,6 +168,21 @@ describe('optionsFromEnv', () => {
     ).toThrow('"dpop.mode"');
   });
 
+  it('reads the introspection audience opt-out, and nothing but true or false', () => {
+    const env = { TOKENGUARD_INTROSPECTION_CLIENT_ID: 'api' };
+    expect(
+      optionsFromEnv({ ...env, TOKENGUARD_INTROSPECTION_REQUIRE_AUDIENCE: 'false' }).introspection,
+    ).toEqual({ clientId: 'api', requireAudience: false });
+    expect(
+      optionsFromEnv({ ...env, TOKENGUARD_INTROSPECTION_REQUIRE_AUDIENCE: 'true' }).introspection,
+    ).toEqual({ clientId: 'api', requireAudience: true });
+    expect(() =>
+      optionsFromEnv({ ...env, TOKENGUARD_INTROSPECTION_REQUIRE_AUDIENCE: 'no' }),
+    ).toThrow(
+      'tokenguard: "TOKENGUARD_INTROSPECTION_REQUIRE_AUDIENCE" (introspection.requireAudience) must be true or false',
+    );
+  });
+
   it('leaves unset variables out, so the guard names the missing option', () => {
     expect(optionsFromEnv({})).toEqual({});
     expect(() => createTokenGuard(optionsFromEnv({ TOKENGUARD_AUDIENCE: 'x' }))).toThrow(
