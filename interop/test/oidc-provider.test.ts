@@ -243,3 +243,26 @@ describe('introspection mode "always" against oidc-provider', () => {
     }
   });
 });
+
+describe("accessTokenProfile 'rfc9068' against oidc-provider", () => {
+  it('accepts its JWT access tokens: they carry every claim RFC 9068 §2.2 requires', async () => {
+    const provider = await startProvider();
+    const [, start] = ADAPTERS[0] as (typeof ADAPTERS)[number];
+    const api = await start({
+      issuer: provider.issuer,
+      audience: RESOURCE,
+      accessTokenProfile: 'rfc9068',
+    });
+    try {
+      const { access_token } = await clientCredentials(provider.issuer, CLIENTS.jwt);
+      const claims = JSON.parse(Buffer.from(access_token.split('.')[1]!, 'base64url').toString());
+      expect(Object.keys(claims)).toEqual(
+        expect.arrayContaining(['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti']),
+      );
+      expect((await call(api, 'GET', '/me', bearer(access_token))).status).toBe(200);
+    } finally {
+      await api.close();
+      await provider.close();
+    }
+  });
+});
