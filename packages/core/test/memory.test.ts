@@ -6,7 +6,7 @@ import { expect, it } from 'vitest';
 // A flood through one guard: 200,000 distinct JWTs each with a fresh DPoP proof, then 200,000
 // distinct opaque tokens each introspected once, then 20,000 distinct DPoP keys. Everything it
 // fills is bounded — verified tokens (LRU, 10,000), proof keys (LRU), the replay memory (jtis
-// are never evicted before they expire: at `dpop.replayCapacity`, 195,000 by default, new proofs
+// are never evicted before they expire: at `dpop.replayCapacity`, 210,000 by default, new proofs
 // are refused with 503), the introspection cache (LRU, 100,000) — so heap growth stays under a
 // stated bound whatever the flood's size.
 const COUNT = Number(process.env.MEMORY_FLOOD ?? 200_000);

@@ -47,7 +47,7 @@ export interface DpopOptions {
    * Most proof `jti`s the built-in in-memory replay memory holds at once (it is used when neither
    * `store` nor `replayStore` is given). A `jti` is kept for `iatWindow + iatLeeway` and never
    * evicted before; when this many are held, DPoP requests are answered 503 until room frees up.
-   * Default: 3,000 proofs per second over that window (195,000 with the default window).
+   * Default: 3,000 proofs per second over that window (210,000 with the default window of 60 + 10 s).
    */
   replayCapacity?: number;
   /** Longest accepted proof, in characters. Default 8192. */
