@@ -47,7 +47,9 @@ export interface AttackContext {
   as: AuthorizationServer;
   /**
    * The API under attack. It serves the conformance routes (`GET /me` needs any valid token,
-   * `POST /orders` the `orders:write` scope), protected with {@link attackGuardOptions}.
+   * `POST /orders` the `orders:write` scope, the composed routes `GET /tenant/admin`,
+   * `GET /reports` and `GET /optional/orders` every level of their requirements), protected with
+   * {@link attackGuardOptions}.
    */
   baseUrl: string;
   /** A loopback server that counts every request: no token may make the API call it. */
@@ -1497,6 +1499,53 @@ function hostTricks(): AttackCase[] {
   }));
 }
 
+// ---------------------------------------------------------------------------------------------
+// Composed requirements: an inner level (route, hook, handler) that would replace an outer one
+// (guard, route config, controller) instead of adding to it (CWE-863)
+// ---------------------------------------------------------------------------------------------
+
+function compositionCases(): AttackCase[] {
+  const composed = (
+    name: string,
+    path: string,
+    status: 401 | 403,
+    tokenClaims?: Record<string, unknown>,
+  ): AttackCase => ({
+    name,
+    reference: 'CWE-863 (incorrect authorization); RFC 6750 §3.1',
+    status,
+    async request({ as }): Promise<AttackRequest> {
+      if (tokenClaims === undefined) return { method: 'GET', path, headers: {}, secrets: [] };
+      const token = await as.mintAccessToken(tokenClaims);
+      return {
+        method: 'GET',
+        path,
+        headers: { authorization: `Bearer ${token}` },
+        secrets: [token],
+      };
+    },
+  });
+  return [
+    composed(
+      "another tenant's token meeting the inner level's claim rules, where the outer level demands the tenant",
+      '/tenant/admin',
+      403,
+      { tenant: 'evilcorp', role: 'admin' },
+    ),
+    composed(
+      "a token with one of the inner level's anyScopes and none of the outer level's",
+      '/reports',
+      403,
+      { scope: 'orders:read' },
+    ),
+    composed(
+      'no token, where the outer level is optional and the route itself requires a scope',
+      '/optional/orders',
+      401,
+    ),
+  ];
+}
+
 /**
  * The attack table: requests built from RFC 8725 (JWT BCP), RFC 9449 §11, RFC 6750 §5, RFC 7662
  * §4 and the published JWT attack catalogues and CVEs, each naming its reference, with the status
@@ -1528,6 +1577,7 @@ export function attackCases(): AttackCase[] {
     ...transportCases(),
     ...introspectionCases(),
     ...dpopCases(),
+    ...compositionCases(),
     ...sharedStateCases(),
   ];
 }

@@ -3,9 +3,30 @@ import type { AuthorizationServer } from './authorization-server.js';
 import { createDpopKey, createDpopProof, type DpopProofInput } from './dpop.js';
 import { sendRequest } from './send.js';
 
+/** Claim rules in tokenguard's `claims` format, as far as the conformance routes use them. */
+export type ConformanceClaims = Readonly<
+  Record<string, { equals: string } | { oneOf: readonly string[] } | { exists: boolean }>
+>;
+
+/**
+ * Requirements declared one level further out than a route's own, to show that composing levels
+ * only ever adds constraints. Each adapter puts them where its users would: NestJS on the
+ * controller (`@Claims()`, `@AnyScopes()`, `@OptionalAuth()`), Fastify in the route's `config`
+ * (with the route's own requirements in its `requireToken()` hook), Express in a first
+ * `requireToken()` / `optionalToken()` (with the route's own in `requireScopes()`,
+ * `requireAnyScope()`, `requireClaims()` after it), core through `composeRequirements()`.
+ */
+export interface ConformanceOuterLevel {
+  anyScopes?: readonly string[];
+  claims?: ConformanceClaims;
+  /** The outer level lets anonymous requests through; the route's own level requires a token. */
+  optional?: true;
+}
+
 /**
  * The conformance API: the routes every tokenguard adapter's test app serves, so one table of
- * cases ({@link conformanceCases}) drives Express, Fastify and NestJS alike.
+ * cases ({@link conformanceCases}) drives Express, Fastify and NestJS alike. The guard of the app
+ * is made with {@link conformanceGuardOptions}, guard-level `anyScopes` included.
  *
  * Every handler answers `{ route, subject }` (`subject` is `auth.subject`, or `null` when the
  * request is anonymous) with status 200, except `POST /orders`, which answers 201.
@@ -18,13 +39,15 @@ export interface ConformanceRoute {
   scopes?: readonly string[];
   anyScopes?: readonly string[];
   /** Route-level claim rules in tokenguard's `claims` format. */
-  claims?: Readonly<Record<string, { equals: string }>>;
+  claims?: ConformanceClaims;
+  /** Requirements one level further out than the route's own (see {@link ConformanceOuterLevel}). */
+  outer?: ConformanceOuterLevel;
   /** The status of a successful answer. */
   status: 200 | 201;
 }
 
 /** The routes of the conformance API. */
-export const CONFORMANCE_ROUTES: readonly ConformanceRoute[] = Object.freeze([
+export const CONFORMANCE_ROUTES: readonly ConformanceRoute[] = Object.freeze<ConformanceRoute[]>([
   { method: 'GET', path: '/health', protection: 'public', status: 200 },
   { method: 'GET', path: '/me', protection: 'token', status: 200 },
   { method: 'GET', path: '/orders', protection: 'token', scopes: ['orders:read'], status: 200 },
@@ -44,6 +67,41 @@ export const CONFORMANCE_ROUTES: readonly ConformanceRoute[] = Object.freeze([
     status: 200,
   },
   { method: 'GET', path: '/optional', protection: 'optional', status: 200 },
+  // Composed routes: every level's requirements hold at once.
+  {
+    method: 'GET',
+    path: '/tenant/admin',
+    protection: 'token',
+    outer: { claims: { tenant: { equals: 'acme' } } },
+    claims: { tenant: { exists: true }, role: { equals: 'admin' } },
+    status: 200,
+  },
+  {
+    method: 'GET',
+    path: '/reports',
+    protection: 'token',
+    outer: { anyScopes: ['reports:read', 'reports:admin'] },
+    anyScopes: ['orders:read', 'orders:admin'],
+    status: 200,
+  },
+  {
+    method: 'GET',
+    path: '/optional/orders',
+    protection: 'token',
+    outer: { optional: true },
+    scopes: ['orders:read'],
+    status: 200,
+  },
+]);
+
+/**
+ * The scopes every request to the conformance API needs one of (guard-level `anyScopes`): one
+ * "at least one of" group that each route's own groups add to, never replace.
+ */
+export const CONFORMANCE_GUARD_ANY_SCOPES: readonly string[] = Object.freeze([
+  'orders:read',
+  'orders:write',
+  'orders:admin',
 ]);
 
 /** The body every conformance handler answers with. */
@@ -61,10 +119,13 @@ export const CONFORMANCE_REALM = 'orders-api';
 /**
  * Guard options for the conformance app (tokenguard's `TokenGuardOptions`). The JWKS cooldown
  * and failure backoff are zero so that the outage case reaches the (faulty) JWKS every time.
+ * Every request needs one of {@link CONFORMANCE_GUARD_ANY_SCOPES} (guard-level `anyScopes`);
+ * the table's tokens carry `orders:read` (the default scope) unless a case says otherwise.
  */
 export function conformanceGuardOptions(as: AuthorizationServer): {
   issuer: string;
   audience: string;
+  anyScopes: readonly string[];
   realm: string;
   resource: string;
   jwks: { cooldown: number; failureBackoff: number; timeout: number };
@@ -74,6 +135,7 @@ export function conformanceGuardOptions(as: AuthorizationServer): {
   return {
     issuer: as.issuer,
     audience: as.audience,
+    anyScopes: CONFORMANCE_GUARD_ANY_SCOPES,
     realm: CONFORMANCE_REALM,
     resource: CONFORMANCE_RESOURCE,
     jwks: { cooldown: 0, failureBackoff: 0, timeout: 2 },
@@ -122,6 +184,8 @@ export const CONFORMANCE_SCOPES: readonly string[] = Object.freeze([
   'orders:write',
   'orders:admin',
   'admin',
+  'reports:read',
+  'reports:admin',
 ]);
 
 const METADATA = `${CONFORMANCE_RESOURCE}/.well-known/oauth-protected-resource`;
@@ -151,6 +215,18 @@ const scopeError = (scope: string) => ({
     error_description: 'The access token lacks the required scope',
   },
 });
+const claimError: ConformanceResponse = {
+  status: 403,
+  headers: {
+    'www-authenticate': challenge(
+      ', error="insufficient_scope", error_description="The access token is not authorized for this resource"',
+    ),
+  },
+  body: {
+    error: 'insufficient_scope',
+    error_description: 'The access token is not authorized for this resource',
+  },
+};
 const unauthorized: ConformanceResponse = {
   status: 401,
   headers: { 'www-authenticate': challenge(INVALID), 'content-type': 'application/json' },
@@ -271,18 +347,73 @@ export function conformanceCases(): ConformanceCase[] {
     {
       name: 'route claim rule failed: 403',
       request: async (as) => get('/tenant', bearer(await as.mintAccessToken({ tenant: 'globex' }))),
-      expected: {
-        status: 403,
-        headers: {
-          'www-authenticate': challenge(
-            ', error="insufficient_scope", error_description="The access token is not authorized for this resource"',
-          ),
-        },
-        body: {
-          error: 'insufficient_scope',
-          error_description: 'The access token is not authorized for this resource',
-        },
-      },
+      expected: claimError,
+    },
+    {
+      name: "guard anyScopes are kept beside the route's: one of the route's only is 403",
+      request: async (as) => get('/admin', bearer(await as.mintAccessToken({ scope: 'admin' }))),
+      expected: scopeError(CONFORMANCE_GUARD_ANY_SCOPES.join(' ')),
+    },
+    {
+      name: "guard anyScopes and the route's both met",
+      request: async (as) =>
+        get('/admin', bearer(await as.mintAccessToken({ scope: 'admin orders:write' }))),
+      expected: ok('GET', '/admin', 'user-123'),
+    },
+    {
+      name: 'composed claim rules: every level holds',
+      request: async (as) =>
+        get('/tenant/admin', bearer(await as.mintAccessToken({ tenant: 'acme', role: 'admin' }))),
+      expected: ok('GET', '/tenant/admin', 'user-123'),
+    },
+    {
+      name: "composed claim rules: the inner level's rules (a role, tenant exists) do not replace the outer level's tenant",
+      request: async (as) =>
+        get(
+          '/tenant/admin',
+          bearer(await as.mintAccessToken({ tenant: 'evilcorp', role: 'admin' })),
+        ),
+      expected: claimError,
+    },
+    {
+      name: 'composed claim rules: the inner level still holds',
+      request: async (as) =>
+        get('/tenant/admin', bearer(await as.mintAccessToken({ tenant: 'acme', role: 'user' }))),
+      expected: claimError,
+    },
+    {
+      name: 'composed anyScopes: one of each group',
+      request: async (as) =>
+        get('/reports', bearer(await as.mintAccessToken({ scope: 'orders:read reports:read' }))),
+      expected: ok('GET', '/reports', 'user-123'),
+    },
+    {
+      name: 'composed anyScopes: the inner group does not replace the outer one (403 names the outer)',
+      request: async (as) =>
+        get('/reports', bearer(await as.mintAccessToken({ scope: 'orders:read' }))),
+      expected: scopeError('reports:read reports:admin'),
+    },
+    {
+      name: 'composed anyScopes: the outer group does not replace the inner one (403 names the inner)',
+      request: async (as) =>
+        get('/reports', bearer(await as.mintAccessToken({ scope: 'orders:write reports:admin' }))),
+      expected: scopeError('orders:read orders:admin'),
+    },
+    {
+      name: 'an optional outer level does not make a required route anonymous',
+      request: async () => get('/optional/orders'),
+      expected: { status: 401, headers: { 'www-authenticate': challenge() }, body: undefined },
+    },
+    {
+      name: 'an optional outer level, the route requires a scope: present',
+      request: async (as) => get('/optional/orders', bearer(await as.mintAccessToken())),
+      expected: ok('GET', '/optional/orders', 'user-123'),
+    },
+    {
+      name: 'an optional outer level, the route requires a scope: missing',
+      request: async (as) =>
+        get('/optional/orders', bearer(await as.mintAccessToken({ scope: 'orders:write' }))),
+      expected: scopeError('orders:read'),
     },
     {
       name: 'expired token',

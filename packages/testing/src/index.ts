@@ -8,6 +8,7 @@ export {
 export { createAuthorizationServer } from './authorization-server.js';
 export { createCertificates } from './certificates.js';
 export {
+  CONFORMANCE_GUARD_ANY_SCOPES,
   CONFORMANCE_REALM,
   CONFORMANCE_RESOURCE,
   CONFORMANCE_ROUTES,
@@ -22,6 +23,15 @@ export { FAULT_ENDPOINTS } from './faults.js';
 export { SIGNING_ALGORITHMS } from './keys.js';
 export { DEFAULT_CLIENT_ID, DEFAULT_SCOPE, DEFAULT_SUBJECT } from './mint.js';
 export { redisServerAvailable, redisSkipReason, startRedisServer } from './redis-server.js';
+export {
+  composable,
+  expectedStatus,
+  meetsAuthorization,
+  meetsStepUp,
+  REQUIREMENTS_MODEL,
+  requirementsArbitrary,
+  tokenClaimsArbitrary,
+} from './requirements-model.js';
 export { createRsaKeyPair } from './rsa.js';
 export { signJwt } from './sign-jwt.js';
 
@@ -46,6 +56,8 @@ export type { IssuedCertificate, TestCertificates } from './certificates.js';
 export type { ClientRegistration, RegisteredClient, TokenFormat } from './clients.js';
 export type {
   ConformanceCase,
+  ConformanceClaims,
+  ConformanceOuterLevel,
   ConformanceRequest,
   ConformanceResponse,
   ConformanceRoute,
@@ -55,5 +67,6 @@ export type { Fault, FaultEndpoint, FaultSwitches, RequestCounts } from './fault
 export type { AddKeyOptions, PublishedKey, SigningAlgorithm } from './keys.js';
 export type { Claims, MintAccessTokenOptions, MintAlgorithm, TokenTiming } from './mint.js';
 export type { RedisServer } from './redis-server.js';
+export type { ModelClaimRule, ModelRequirements } from './requirements-model.js';
 export type { RsaKeyPairOptions } from './rsa.js';
 export type { SigningKeyInput, SignJwtInput } from './sign-jwt.js';
