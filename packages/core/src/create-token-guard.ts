@@ -4,7 +4,9 @@ import {
   type AuthRequirements,
   authorize,
   type CompiledRequirements,
-  compileRequirements,
+  compileLevel,
+  mergeLevels,
+  readRequirements,
 } from './authorize/requirements.js';
 import {
   authorizationScheme,
@@ -177,10 +179,17 @@ export function isTokenGuard(value: unknown): value is TokenGuard {
 
 /**
  * Validates route requirements ahead of time (adapters call it when a route is declared), so a
- * mistake is a `TypeError` at startup rather than an error on the request path.
+ * mistake is a `TypeError` at startup rather than an error on the request path: an unknown key
+ * (naming the closest valid one), a malformed scope, claim rule or `maxAge`. It does NOT check
+ * them against a guard's configuration: `guard.checkRequirements()` does.
+ *
+ * @example
+ * ```ts
+ * validateRequirements({ scopes: ['orders:write'] }, '@Scopes()');
+ * ```
  */
 export function validateRequirements(requirements: AuthRequirements, name = 'requirements'): void {
-  compileRequirements(requirements, undefined, name);
+  readRequirements(requirements, name);
 }
 
 class Guard implements TokenGuard {
@@ -371,7 +380,10 @@ class Guard implements TokenGuard {
   #compile(requirements: AuthRequirements, name = 'requirements'): CompiledRequirements {
     let compiled = this.#compiled.get(requirements);
     if (compiled === undefined) {
-      compiled = compileRequirements(requirements, this.#config.requirements, name);
+      // The guard's own requirements are the outermost level of every route's.
+      compiled = compileLevel(
+        mergeLevels([this.#config.guardLevel, readRequirements(requirements, name)]),
+      );
       if (compiled.introspect && this.#introspector === undefined) {
         throw new TypeError(
           `tokenguard: "${name}.introspect: true" needs the "introspection" option`,

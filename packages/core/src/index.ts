@@ -1,5 +1,10 @@
 export type { ClaimPrimitive, ClaimRule, ClaimRules } from './authorize/claims.js';
 export type { AuthRequirements } from './authorize/requirements.js';
+export {
+  checkRequirementKeys,
+  composeRequirements,
+  REQUIREMENT_KEYS,
+} from './authorize/requirements.js';
 export type { ChallengeConfig } from './challenge.js';
 export { buildChallenge, quote } from './challenge.js';
 export type { AccessTokenClaims, AuthContext, TokenGuard } from './create-token-guard.js';

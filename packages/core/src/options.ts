@@ -1,7 +1,12 @@
 import { createSecretKey, KeyObject } from 'node:crypto';
 import type { ClaimRules } from './authorize/claims.js';
 import { type CompiledClaimRule, compileClaimRules } from './authorize/claims.js';
-import { type CompiledRequirements, compileRequirements } from './authorize/requirements.js';
+import {
+  type CompiledRequirements,
+  compileLevel,
+  type RequirementLevel,
+  readRequirements,
+} from './authorize/requirements.js';
 import { isScopeToken } from './authorize/scopes.js';
 import type { ChallengeConfig } from './challenge.js';
 import { MetadataSource } from './discovery/metadata-source.js';
@@ -18,6 +23,7 @@ import {
 } from './jwt/algorithms.js';
 import type { KeyHandle } from './jwt/import-jwk.js';
 import { KeySource, type KeySourceLimits } from './jwt/key-source.js';
+import { closestName } from './lib/closest-name.js';
 import { type FetchLike, HttpClient, isAllowedUrl } from './lib/http-client.js';
 import { resourceMetadataUrl } from './metadata.js';
 import { type MtlsOptions, type ResolvedMtls, resolveMtls } from './mtls/certificate-binding.js';
@@ -153,6 +159,8 @@ export interface GuardConfig {
   readonly maxTokenLength: number;
   readonly locations: { header: boolean; query: boolean; body: boolean };
   readonly validityRules: readonly CompiledClaimRule[];
+  /** The guard's own requirements (`scopes`, `anyScopes`): the outermost level of every route. */
+  readonly guardLevel: RequirementLevel;
   readonly requirements: CompiledRequirements;
   readonly challenge: ChallengeConfig;
   readonly resource: string | undefined;
@@ -263,7 +271,10 @@ export function resolveOptions(
 ): GuardConfig {
   if (typeof options !== 'object' || options === null) fail('options must be an object');
   for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key) && !extraKeys.includes(key)) fail(`unknown option "${key}"`);
+    if (!KNOWN_OPTIONS.has(key) && !extraKeys.includes(key)) {
+      const closest = closestName(key, [...KNOWN_OPTIONS, ...extraKeys]);
+      fail(`unknown option "${key}"${closest === undefined ? '' : `; did you mean "${closest}"?`}`);
+    }
   }
   const allowInsecure = options.allowInsecureRequests ?? false;
   if (typeof allowInsecure !== 'boolean') fail('"allowInsecureRequests" must be a boolean');
@@ -460,11 +471,11 @@ export function resolveOptions(
 
   // Requirements every request must meet.
   const validityRules = compileClaimRules(options.claims, 'claims');
-  const requirements = compileRequirements(
+  const guardLevel = readRequirements(
     { scopes: options.scopes, anyScopes: options.anyScopes },
-    undefined,
     'options',
   );
+  const requirements = compileLevel(guardLevel);
 
   // Challenge and resource.
   const realm = checkQuotable(options.realm, 'realm');
@@ -554,6 +565,7 @@ export function resolveOptions(
     maxTokenLength,
     locations,
     validityRules,
+    guardLevel,
     requirements,
     challenge: {
       realm,

@@ -1,6 +1,3 @@
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   type AuthorizationServer,
   attackCases,
@@ -13,57 +10,25 @@ import {
 } from '@tokenguard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenGuard, type TokenGuard } from '../src/create-token-guard.js';
-import { AuthError } from '../src/errors.js';
+import { startConformanceApi } from './support/conformance-api.js';
 
 // The attack table (RFC 8725, RFC 9449 §11, RFC 6750 §5, RFC 7662 §4, JWT CVEs) through the
-// smallest adapter: node:http and core. interop/ runs the same table through every adapter.
+// smallest adapter: node:http and core, serving the conformance routes. interop/ runs the same
+// table through every adapter.
 let as: AuthorizationServer;
 let guard: TokenGuard;
-let server: Server;
-let baseUrl: string;
+let api: { baseUrl: string; close(): Promise<void> };
 let trap: Trap;
 
 beforeAll(async () => {
   as = await createAuthorizationServer();
   trap = await startTrap();
   guard = createTokenGuard(attackGuardOptions(as));
-  server = createServer(async (req, res) => {
-    try {
-      const auth = await guard.authenticate(
-        {
-          method: req.method ?? 'GET',
-          get url() {
-            return guard.requestUrl({
-              protocol: 'http',
-              host: req.headers.host,
-              path: req.url ?? '/',
-            });
-          },
-          headers: req.headers,
-          rawHeaders: req.rawHeaders,
-        },
-        req.method === 'POST' ? { scopes: ['orders:write'] } : {},
-      );
-      res
-        .writeHead(200, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ subject: auth.subject }));
-    } catch (error) {
-      if (!(error instanceof AuthError)) {
-        res.writeHead(500).end();
-        return;
-      }
-      const { status, headers, body } = error.toResponse();
-      res.writeHead(status, headers).end(body);
-    }
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  api = await startConformanceApi(guard);
 });
 
 afterAll(async () => {
-  server?.closeAllConnections();
-  server?.close();
+  await api?.close();
   await guard?.close();
   await trap?.close();
   await as?.close();
@@ -76,7 +41,7 @@ describe('attack table through a bare node:http adapter', () => {
     const test = attack.weakness === undefined ? it : it.fails;
     test(`${attack.name} [${attack.reference}]`, async () => {
       if (attack.weakness !== undefined) console.warn(`[known weakness] ${attack.weakness}`);
-      const result = await runAttackCase(attack, { as, baseUrl, trap });
+      const result = await runAttackCase(attack, { as, baseUrl: api.baseUrl, trap });
       expect(result).toEqual(expectedAttackResult(attack));
     });
   }

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { type ClaimRules, claimsSatisfy, compileClaimRules } from '../src/authorize/claims.js';
-import { authorize, compileRequirements } from '../src/authorize/requirements.js';
+import {
+  authorize,
+  compileRequirements,
+  composeRequirements,
+} from '../src/authorize/requirements.js';
 import { parseScopes } from '../src/authorize/scopes.js';
 import { AuthError } from '../src/errors.js';
 
@@ -48,47 +52,32 @@ describe('authorize', () => {
   const scopes = new Set(['orders:read', 'profile']);
   it('requires every scope of `scopes` and one of `anyScopes`', () => {
     expect(
-      outcome(() =>
-        authorize(compileRequirements({ scopes: ['orders:read'] }, undefined), scopes, {}, 0),
-      ),
+      outcome(() => authorize(compileRequirements({ scopes: ['orders:read'] }), scopes, {}, 0)),
     ).toBe('ok');
     expect(
       outcome(() =>
-        authorize(
-          compileRequirements({ scopes: ['orders:read', 'orders:write'] }, undefined),
-          scopes,
-          {},
-          0,
-        ),
+        authorize(compileRequirements({ scopes: ['orders:read', 'orders:write'] }), scopes, {}, 0),
       ),
     ).toBe('403 insufficient_scope');
     expect(
       outcome(() =>
-        authorize(
-          compileRequirements({ anyScopes: ['admin', 'profile'] }, undefined),
-          scopes,
-          {},
-          0,
-        ),
+        authorize(compileRequirements({ anyScopes: ['admin', 'profile'] }), scopes, {}, 0),
       ),
     ).toBe('ok');
     expect(
-      outcome(() =>
-        authorize(compileRequirements({ anyScopes: ['admin'] }, undefined), scopes, {}, 0),
-      ),
+      outcome(() => authorize(compileRequirements({ anyScopes: ['admin'] }), scopes, {}, 0)),
     ).toBe('403 insufficient_scope');
   });
 
   it('adds route scopes to the guard scopes', () => {
-    const base = compileRequirements({ scopes: ['profile'] }, undefined);
-    expect(compileRequirements({ scopes: ['orders:read'] }, base).scopes).toEqual([
-      'profile',
-      'orders:read',
-    ]);
+    expect(
+      compileRequirements(composeRequirements({ scopes: ['profile'] }, { scopes: ['orders:read'] }))
+        .scopes,
+    ).toEqual(['profile', 'orders:read']);
   });
 
   it('answers route-level claim failures with 403', () => {
-    const req = compileRequirements({ claims: { tenant: { equals: 'acme' } } }, undefined);
+    const req = compileRequirements({ claims: { tenant: { equals: 'acme' } } });
     expect(outcome(() => authorize(req, scopes, { tenant: 'acme' }, 0))).toBe('ok');
     expect(outcome(() => authorize(req, scopes, { tenant: 'evil' }, 0))).toBe(
       '403 insufficient_scope',
@@ -96,7 +85,7 @@ describe('authorize', () => {
   });
 
   it('requires acr and a recent auth_time for step-up (RFC 9470)', () => {
-    const req = compileRequirements({ acrValues: ['mfa'], maxAge: 300 }, undefined);
+    const req = compileRequirements({ acrValues: ['mfa'], maxAge: 300 });
     expect(outcome(() => authorize(req, scopes, { acr: 'mfa', auth_time: 1000 }, 1200))).toBe('ok');
     expect(outcome(() => authorize(req, scopes, { acr: 'pwd', auth_time: 1000 }, 1200))).toBe(
       '401 insufficient_user_authentication',
@@ -110,13 +99,11 @@ describe('authorize', () => {
   });
 
   it('rejects malformed requirements at compile time, naming the option', () => {
-    expect(() => compileRequirements({ scopes: ['a b'] }, undefined)).toThrow(
+    expect(() => compileRequirements({ scopes: ['a b'] })).toThrow('"requirements.scopes"');
+    expect(() => compileRequirements({ scopes: 'a' as unknown as string[] })).toThrow(
       '"requirements.scopes"',
     );
-    expect(() => compileRequirements({ scopes: 'a' as unknown as string[] }, undefined)).toThrow(
-      '"requirements.scopes"',
-    );
-    expect(() => compileRequirements({ maxAge: -1 }, undefined)).toThrow('"requirements.maxAge"');
+    expect(() => compileRequirements({ maxAge: -1 })).toThrow('"requirements.maxAge"');
   });
 });
 

@@ -108,6 +108,35 @@ describe('authorization', () => {
   });
 });
 
+describe('guard-level requirements', () => {
+  it("keeps the guard's anyScopes when a route has its own: each list is a group to satisfy", async () => {
+    const strict = createTokenGuard({
+      issuer: as.issuer,
+      audience: as.audience,
+      anyScopes: ['api:access', 'api:admin'],
+    });
+    const strictApi = await startApi(strict, {
+      orders: { anyScopes: ['orders:read', 'orders:admin'] },
+    });
+    try {
+      const call = async (scope: string) =>
+        strictApi.call(await as.mintAccessToken({ scope }), { route: 'orders' });
+      const routeOnly = await call('orders:read');
+      expect(routeOnly.status).toBe(403);
+      expect(routeOnly.challenge).toBe(
+        'Bearer error="insufficient_scope", error_description="The access token lacks the required scope", scope="api:access api:admin"',
+      );
+      const guardOnly = await call('api:access');
+      expect(guardOnly.status).toBe(403);
+      expect(guardOnly.challenge).toContain('scope="orders:read orders:admin"');
+      expect((await call('api:admin orders:read')).status).toBe(200);
+    } finally {
+      await strictApi.close();
+      await strict.close();
+    }
+  });
+});
+
 describe('rejected tokens: 401 invalid_token, nothing reflected', () => {
   const cases: Array<[string, () => Promise<string>, string?]> = [
     ['expired', () => as.mintAccessToken({}, { expiresIn: -120 }), EXPIRED_TOKEN],

@@ -80,7 +80,11 @@ describe('createTokenGuard: configuration errors name the option', () => {
       { ...base, resource: 'https://api.example.com/?x=1' },
       '"resource" must not have a query',
     ],
-    ['unknown option', { ...base, audiance: 'x' } as never, 'unknown option "audiance"'],
+    [
+      'unknown option',
+      { ...base, audiance: 'x' } as never,
+      'unknown option "audiance"; did you mean "audience"?',
+    ],
     ['bad profile', { ...base, accessTokenProfile: 'jwt' as never }, '"accessTokenProfile"'],
     [
       'bad store',

@@ -3,8 +3,10 @@ import {
   type AuthContext,
   type AuthError,
   type AuthRequirements,
+  composeRequirements,
   createTokenGuard,
   type MemoryStoreOptions,
+  type REQUIREMENT_KEYS,
   type StoreEvent,
   type StoreFullError,
   type TokenGuard,
@@ -16,6 +18,19 @@ declare const guard: TokenGuard;
 declare const request: TokenRequest;
 
 describe('public types', () => {
+  it('composeRequirements takes and returns AuthRequirements; REQUIREMENT_KEYS are its keys', () => {
+    expectTypeOf(composeRequirements()).toEqualTypeOf<AuthRequirements>();
+    const composed = composeRequirements(
+      { anyScopes: ['a', 'b'], claims: { tenant: { equals: 'acme' } } },
+      undefined,
+      { anyScopes: [['c'], ['d', 'e']], claims: [{ role: { equals: 'admin' } }] },
+    );
+    expectTypeOf(composeRequirements(composed, { maxAge: 60 })).toEqualTypeOf<AuthRequirements>();
+    // @ts-expect-error `scope` is not a requirement
+    composeRequirements({ scope: ['a'] });
+    expectTypeOf<(typeof REQUIREMENT_KEYS)[number]>().toEqualTypeOf<keyof AuthRequirements>();
+  });
+
   it('createTokenGuard takes TokenGuardOptions and returns a TokenGuard', () => {
     expectTypeOf(createTokenGuard).parameter(0).toEqualTypeOf<TokenGuardOptions>();
     expectTypeOf(createTokenGuard).returns.toEqualTypeOf<TokenGuard>();
