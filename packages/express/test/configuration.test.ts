@@ -40,10 +40,22 @@ const mistakes: Array<[string, () => unknown, RegExp]> = [
     /"requireToken\.scopes"/,
   ],
   [
+    'a misspelled requirement after a guard, with the closest valid one',
+    // @ts-expect-error: `scope` is not a requirement
+    () => requireToken(guard, { scope: ['orders:write'] }),
+    /^tokenguard: unknown requirement "requireToken\.scope"; did you mean "scopes"\?$/,
+  ],
+  [
+    'a misspelled requirement without a guard, with the closest valid one',
+    // @ts-expect-error: `anyScope` is not a requirement
+    () => optionalToken({ anyScope: ['admin', 'orders:admin'] }),
+    /^tokenguard: unknown requirement "optionalToken\.anyScope"; did you mean "anyScopes"\?$/,
+  ],
+  [
     'a guard option without an issuer',
     // @ts-expect-error: guard options need an issuer
     () => requireToken({ audience }),
-    /"requireToken\.audience" is not a route requirement/,
+    /^tokenguard: unknown requirement "requireToken\.audience"; guard options need "issuer" \(or "issuers"\), or pass a guard from createTokenGuard\(\)$/,
   ],
   [
     'optional on requireToken',

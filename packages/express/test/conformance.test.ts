@@ -16,6 +16,9 @@ import {
   authErrorHandler,
   optionalToken,
   protectedResourceMetadata,
+  requireAnyScope,
+  requireClaims,
+  requireScopes,
   requireToken,
 } from '../src/index.js';
 import { EXPRESS_VERSIONS, listen, type RunningApp } from './helpers.js';
@@ -23,8 +26,23 @@ import { EXPRESS_VERSIONS, listen, type RunningApp } from './helpers.js';
 function protect(guard: TokenGuard, route: ConformanceRoute): RequestHandler[] {
   if (route.protection === 'public') return [];
   if (route.protection === 'optional') return [optionalToken(guard)];
+  const { outer } = route;
+  if (outer === undefined) {
+    return [
+      requireToken(guard, {
+        scopes: route.scopes,
+        anyScopes: route.anyScopes,
+        claims: route.claims,
+      }),
+    ];
+  }
+  // Two levels: the outer one authenticates, the route's own are checked after it.
+  const { optional, ...outerRequirements } = outer;
   return [
-    requireToken(guard, { scopes: route.scopes, anyScopes: route.anyScopes, claims: route.claims }),
+    optional ? optionalToken(guard, outerRequirements) : requireToken(guard, outerRequirements),
+    ...(route.scopes ? [requireScopes(...route.scopes)] : []),
+    ...(route.anyScopes ? [requireAnyScope(...route.anyScopes)] : []),
+    ...(route.claims ? [requireClaims(route.claims)] : []),
   ];
 }
 

@@ -1,5 +1,7 @@
 import {
   type AuthRequirements,
+  checkRequirementKeys,
+  composeRequirements,
   createTokenGuard,
   isTokenGuard,
   optionsFromEnv,
@@ -7,16 +9,6 @@ import {
   type TokenGuardOptions,
   validateRequirements,
 } from '@tokenguard/core';
-
-// The requirement keys a route may set; every other key belongs to the guard.
-const REQUIREMENT_KEYS = new Set([
-  'scopes',
-  'anyScopes',
-  'claims',
-  'acrValues',
-  'maxAge',
-  'introspect',
-]);
 
 let envGuard: { key: string; guard: TokenGuard } | undefined;
 
@@ -44,26 +36,31 @@ export function defaultGuard(): TokenGuard {
   return envGuard.guard;
 }
 
-/** Validates route requirements at construction: a `TypeError` naming the option. */
+/**
+ * Validates route requirements at construction: a `TypeError` naming the option, and for an
+ * unknown key the closest valid one (core's message, the same in every adapter). `withoutGuard`:
+ * the object came without a guard, so a key that is no requirement may be a guard option given
+ * without `issuer`.
+ */
 export function checkRequirements(
   name: string,
   requirements: unknown,
+  withoutGuard = false,
 ): Readonly<AuthRequirements> | undefined {
   if (requirements === undefined) return undefined;
   if (typeof requirements !== 'object' || requirements === null || isTokenGuard(requirements)) {
     throw new TypeError(`tokenguard: the requirements of ${name}() must be an object`);
   }
-  for (const key of Object.keys(requirements)) {
-    if (REQUIREMENT_KEYS.has(key)) continue;
-    if (key === 'optional') {
-      throw new TypeError(
-        `tokenguard: "${name}.optional" is not an option; use optionalToken() for anonymous access`,
-      );
-    }
+  if (Object.hasOwn(requirements, 'optional')) {
     throw new TypeError(
-      `tokenguard: "${name}.${key}" is not a route requirement; guard options need "issuer" (or "issuers"), or pass a guard from createTokenGuard()`,
+      `tokenguard: "${name}.optional" is not an option; use optionalToken() for anonymous access`,
     );
   }
+  checkRequirementKeys(requirements, name, {
+    hint: withoutGuard
+      ? 'guard options need "issuer" (or "issuers"), or pass a guard from createTokenGuard()'
+      : undefined,
+  });
   validateRequirements(requirements as AuthRequirements, name);
   return Object.freeze({ ...(requirements as AuthRequirements) });
 }
@@ -98,10 +95,11 @@ export function resolveGuard(
     guard = createTokenGuard(first as TokenGuardOptions);
   } else {
     // Requirements first: a mistake in them is reported even when the environment is not set up.
-    requirements = checkRequirements(name, first);
+    requirements = checkRequirements(name, first, true);
     guard = defaultGuard();
   }
-  if (extra !== undefined) requirements = Object.freeze({ ...requirements, ...extra });
+  // optionalToken(): one more level, composed by core's rule like any other.
+  if (extra !== undefined) requirements = composeRequirements(requirements, extra);
   if (requirements !== undefined) guard.checkRequirements(requirements, name);
   return { guard, requirements };
 }
