@@ -7,4 +7,10 @@ export default tokenGuard;
 // Types. Values come first, then types; this comment keeps Biome's import sorting from
 // interleaving the two groups.
 
-export type { AuthClaims, AuthHook, RouteRequirements, TokenGuardPluginOptions } from './types.js';
+export type {
+  AuthClaims,
+  AuthHook,
+  MisspelledConfigKey,
+  RouteRequirements,
+  TokenGuardPluginOptions,
+} from './types.js';

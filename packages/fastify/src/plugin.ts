@@ -1,8 +1,11 @@
 import {
   type AuthContext,
   type AuthRequirements,
+  checkRequirementKeys,
+  composeRequirements,
   createTokenGuard,
   optionsFromEnv,
+  REQUIREMENT_KEYS,
   type TokenGuard,
   type TokenGuardOptions,
   type TokenRequest,
@@ -19,32 +22,44 @@ import { authErrorHandler, setHeaders } from './errors.js';
 import { toTokenRequest } from './request.js';
 import type { AuthClaims, AuthHook, RouteRequirements, TokenGuardPluginOptions } from './types.js';
 
-const ROUTE_REQUIREMENTS = Symbol('tokenguard.routeRequirements');
-const REQUIREMENT_KEYS = [
-  'scopes',
-  'anyScopes',
-  'claims',
-  'acrValues',
-  'maxAge',
-  'introspect',
-  'optional',
-] as const;
+const ROUTE = Symbol('tokenguard.route');
+const HOOK = Symbol('tokenguard.hook');
 const PLUGIN_KEYS = new Set(['guard', 'global', 'metadata', 'errorHandler']);
+/** tokenguard's own key in a route's `config`, besides the requirement keys. */
+const CONFIG_KEYS = ['public'];
 const NO_REQUIREMENTS: Readonly<AuthRequirements> = Object.freeze({});
+
+/** What the plugin decided for a route when it was declared. */
+interface RouteState {
+  /** Every level of the route, composed: config, then its hooks (the same object every time). */
+  readonly requirements: Readonly<AuthRequirements>;
+  /** This plugin's hooks the route declares itself; their levels are in `requirements`. */
+  readonly hooks: ReadonlySet<AuthHook>;
+  /** Set by the plugin that declared it, so that another instance's routes are not mixed up. */
+  readonly owner: object;
+}
+
+/** What a hook made by `requireToken()` / `optionalToken()` carries, for `onRoute` to find. */
+interface HookLevel {
+  readonly owner: object;
+  readonly level: Readonly<AuthRequirements>;
+}
 
 /** What the plugin remembers of a request it authenticated. */
 interface Authenticated {
   auth: AuthContext | undefined;
   request: TokenRequest;
+  /** The requirements it was authenticated with. */
+  requirements: Readonly<AuthRequirements>;
 }
 
-// Keyed by the request object: a second hook on the same request (a global one, then a route's
-// requireToken()) checks requirements on the principal instead of authenticating again, which for
-// DPoP would replay a single-use proof.
+// Keyed by the request object: a second hook on the same request (a global one, then one added
+// to the context) checks requirements on the principal instead of authenticating again, which
+// for DPoP would replay a single-use proof.
 const authenticated = new WeakMap<FastifyRequest, Authenticated>();
 
-/** The requirements a route declares in its `config`, validated and frozen once. */
-function requirementsOf(config: Record<PropertyKey, unknown>): Readonly<AuthRequirements> {
+/** The requirements a route declares in its `config` (only the keys that are set). */
+function configLevel(config: Record<PropertyKey, unknown>): Readonly<AuthRequirements> {
   const picked: Record<string, unknown> = {};
   for (const key of REQUIREMENT_KEYS) {
     if (config[key] !== undefined) picked[key] = config[key];
@@ -57,25 +72,37 @@ function routeName(route: Pick<RouteOptions, 'method' | 'url'>): string {
   return `route ${method} ${route.url}`;
 }
 
-function checkedRouteRequirements(
+/** This plugin's hooks among a route's own `onRequest` / `preValidation` hooks. */
+function ownHooks(route: RouteOptions, owner: object): AuthHook[] {
+  const found: AuthHook[] = [];
+  for (const phase of [route.onRequest, route.preValidation]) {
+    const hooks = phase === undefined ? [] : Array.isArray(phase) ? phase : [phase];
+    for (const hook of hooks) {
+      const level = (hook as { [HOOK]?: HookLevel })[HOOK];
+      if (level?.owner === owner) found.push(hook as AuthHook);
+    }
+  }
+  return found;
+}
+
+/** A hook's level: its requirements and whether it lets anonymous requests through. */
+function hookLevel(
   guard: TokenGuard,
   name: string,
   requirements: RouteRequirements | undefined,
   optional: boolean,
 ): Readonly<AuthRequirements> {
-  if (requirements === undefined)
-    return optional ? Object.freeze({ optional: true }) : NO_REQUIREMENTS;
-  if (typeof requirements !== 'object' || requirements === null) {
+  if (requirements !== undefined && (typeof requirements !== 'object' || requirements === null)) {
     throw new TypeError(`tokenguard: the requirements of ${name} must be an object`);
   }
-  if ('optional' in requirements) {
+  if (requirements !== undefined && Object.hasOwn(requirements, 'optional')) {
     throw new TypeError(`tokenguard: "${name}.optional" is not an option; use app.optionalToken()`);
   }
-  const frozen = Object.freeze(
-    optional ? { ...requirements, optional: true } : { ...requirements },
-  );
-  guard.checkRequirements(frozen, name);
-  return frozen;
+  // Explicit either way: requireToken() is a level that says a token is required, and no other
+  // level can undo that (core's rule for `optional`).
+  const level = Object.freeze({ ...requirements, optional });
+  guard.checkRequirements(level, name);
+  return level;
 }
 
 async function tokenGuardPlugin(
@@ -98,8 +125,24 @@ async function tokenGuardPlugin(
       await guard.close();
     });
   }
+  // Identifies this registration's routes and hooks.
+  const owner = {};
   // Body tokens are only there after parsing: authenticate in preValidation then.
   const phase = options.tokenLocations?.includes('body') ? 'preValidation' : 'onRequest';
+
+  // Requirements without `introspect`, for a request already authenticated with introspection:
+  // core's authorize() checks a principal and cannot introspect. One copy per object, so that
+  // core compiles it once.
+  const introspected = new WeakMap<object, Readonly<AuthRequirements>>();
+  const withoutIntrospect = (requirements: Readonly<AuthRequirements>) => {
+    let stripped = introspected.get(requirements);
+    if (stripped === undefined) {
+      const { introspect: _introspect, ...rest } = requirements;
+      stripped = Object.freeze(rest);
+      introspected.set(requirements, stripped);
+    }
+    return stripped;
+  };
 
   async function run(
     request: FastifyRequest,
@@ -108,45 +151,55 @@ async function tokenGuardPlugin(
   ): Promise<void> {
     const seen = authenticated.get(request);
     if (seen !== undefined) {
-      guard.authorize(seen.auth, requirements, seen.request);
-      return;
+      // The same composed requirements were checked already (a global hook, then the route's).
+      if (seen.requirements === requirements) return;
+      if (!requirements.introspect || seen.requirements.introspect) {
+        guard.authorize(seen.auth, withoutIntrospect(requirements), seen.request);
+        return;
+      }
+      // A hook added to the context (not seen when the route was declared) asks for
+      // introspection the first authentication did not do: authenticate again. For DPoP that is
+      // a replay of the proof, answered 401: fail closed, never skip the check.
     }
-    const tokenRequest = toTokenRequest(guard, request);
+    const tokenRequest = seen?.request ?? toTokenRequest(guard, request);
     const auth = await guard.authenticate<AuthClaims>(tokenRequest, requirements);
-    authenticated.set(request, { auth, request: tokenRequest });
+    authenticated.set(request, { auth, request: tokenRequest, requirements });
     request.auth = auth ?? null;
     if (auth?.responseHeaders !== undefined) setHeaders(reply, auth.responseHeaders);
   }
 
-  const configured = (request: FastifyRequest): Readonly<AuthRequirements> =>
-    ((request.routeOptions.config as unknown as Record<PropertyKey, unknown>)[ROUTE_REQUIREMENTS] as
-      | Readonly<AuthRequirements>
-      | undefined) ?? NO_REQUIREMENTS;
+  const routeState = (request: FastifyRequest): RouteState | undefined => {
+    const state = (request.routeOptions.config as unknown as Record<PropertyKey, unknown>)[ROUTE] as
+      | RouteState
+      | undefined;
+    return state?.owner === owner ? state : undefined;
+  };
 
-  /** A hook for these requirements, merged once per route with what the route's config says. */
+  /** A hook for these requirements; a route that declares it composes it with its config. */
   function hook(
     name: string,
     requirements: RouteRequirements | undefined,
     optional: boolean,
   ): AuthHook {
-    const own = checkedRouteRequirements(guard, name, requirements, optional);
-    const merged = new WeakMap<object, Readonly<AuthRequirements>>();
-    return async (request, reply) => {
-      const fromConfig = configured(request);
-      let combined = merged.get(fromConfig);
+    const level = hookLevel(guard, name, requirements, optional);
+    // A hook added to a context rather than to a route: composed with each route once.
+    const composed = new WeakMap<object, Readonly<AuthRequirements>>();
+    const authHook: AuthHook = async (request, reply) => {
+      const state = routeState(request);
+      if (state?.hooks.has(authHook)) {
+        await run(request, reply, state.requirements);
+        return;
+      }
+      const outer = state?.requirements ?? NO_REQUIREMENTS;
+      let combined = composed.get(outer);
       if (combined === undefined) {
-        combined =
-          fromConfig === NO_REQUIREMENTS
-            ? own
-            : Object.freeze({
-                ...fromConfig,
-                ...own,
-                scopes: [...(fromConfig.scopes ?? []), ...(own.scopes ?? [])],
-              });
-        merged.set(fromConfig, combined);
+        combined = outer === NO_REQUIREMENTS ? level : composeRequirements(outer, level);
+        composed.set(outer, combined);
       }
       await run(request, reply, combined);
     };
+    Object.defineProperty(authHook, HOOK, { value: { owner, level } satisfies HookLevel });
+    return authHook;
   }
 
   fastify.decorateRequest('auth', null);
@@ -166,15 +219,48 @@ async function tokenGuardPlugin(
   }
 
   const globalHook: onRequestHookHandler = async function authenticateRoute(request, reply) {
-    await run(request, reply, configured(request));
+    await run(request, reply, routeState(request)?.requirements ?? NO_REQUIREMENTS);
   };
+  // Everything about a route is decided here, when it is declared: a mistake fails startup with a
+  // TypeError naming the route, never a request.
   fastify.addHook('onRoute', (route) => {
+    const name = routeName(route);
     const config = (route.config ?? {}) as Record<PropertyKey, unknown>;
-    const requirements = requirementsOf(config);
-    // Validated when the route is declared, so a mistake fails startup, not a request.
-    if (requirements !== NO_REQUIREMENTS) guard.checkRequirements(requirements, routeName(route));
-    route.config = { ...config, [ROUTE_REQUIREMENTS]: requirements } as RouteOptions['config'];
-    if (!global || config.public === true) return;
+    // `config` holds the application's keys too: refuse only what looks like a misspelled
+    // tokenguard key (`scope`, `anyScope`, `max_age`…), which would otherwise drop a requirement.
+    checkRequirementKeys(config, name, { known: CONFIG_KEYS, loose: true });
+    const fromConfig = configLevel(config);
+    const isPublic = global && config.public === true;
+    if (isPublic) {
+      const constraining = Object.keys(fromConfig).filter((key) => key !== 'optional');
+      if (constraining.length > 0) {
+        throw new TypeError(
+          `tokenguard: "${name}.public" excludes requirements (${constraining.map((k) => `"${k}"`).join(', ')}): they would never be checked`,
+        );
+      }
+    }
+    guard.checkRequirements(fromConfig, name);
+    const hooks = ownHooks(route, owner);
+    // Under `global: true` a route needs a token unless its config says otherwise; a hook
+    // cannot open it (an explicit `optional: false` at the route's level).
+    const levels = [
+      global && !isPublic && fromConfig.optional === undefined
+        ? { ...fromConfig, optional: false }
+        : fromConfig,
+      ...hooks.map((h) => ((h as { [HOOK]?: HookLevel })[HOOK] as HookLevel).level),
+    ];
+    let requirements: Readonly<AuthRequirements>;
+    try {
+      requirements = composeRequirements(...levels);
+    } catch (error) {
+      if (!(error instanceof TypeError)) throw error;
+      throw new TypeError(`${error.message} (${name})`, { cause: error });
+    }
+    // Compiled now, against the guard's configuration (and cached by core under this object).
+    guard.checkRequirements(requirements, name);
+    const state: RouteState = { requirements, hooks: new Set(hooks), owner };
+    route.config = { ...config, [ROUTE]: state } as RouteOptions['config'];
+    if (!global || isPublic) return;
     const existing = route[phase];
     route[phase] = [
       globalHook,
@@ -196,9 +282,11 @@ async function tokenGuardPlugin(
  * `request.auth`. With `global: true` every route registered after it in the same context is
  * protected (opt out with `config: { public: true }`); otherwise protect routes with
  * `onRequest: app.requireToken({ scopes })`. Route `config` (`scopes`, `anyScopes`, `claims`,
- * `introspect`, `optional`) is honoured either way. Rejections are core's `AuthError`s, answered
- * as RFC 6750 responses by an error handler at the plugin's level. The decisions are core's; this
- * plugin only maps requests and replies.
+ * `acrValues`, `maxAge`, `introspect`, `optional`) is honoured either way, composed with the
+ * route's `requireToken()` hooks by core's `composeRequirements()`: every level holds. A
+ * misspelled tokenguard key in `config` (`scope`) fails the route's registration. Rejections are
+ * core's `AuthError`s, answered as RFC 6750 responses by an error handler at the plugin's level.
+ * The decisions are core's; this plugin only maps requests and replies.
  *
  * @example
  * ```ts

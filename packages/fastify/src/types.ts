@@ -71,6 +71,50 @@ export interface TokenGuardPluginOptions extends TokenGuardOptions {
   errorHandler?: boolean;
 }
 
+/** tokenguard's keys in a route's `config`. */
+type ConfigKey =
+  | 'scopes'
+  | 'anyScopes'
+  | 'claims'
+  | 'acrValues'
+  | 'maxAge'
+  | 'introspect'
+  | 'public'
+  | 'optional';
+
+type Singular<K extends string> = K extends `${infer S}s` ? S : never;
+type SnakeCase<S extends string> = S extends `${infer H}${infer T}`
+  ? `${H extends Lowercase<H> ? H : `_${Lowercase<H>}`}${SnakeCase<T>}`
+  : S;
+type KebabCase<S extends string> = S extends `${infer H}${infer T}`
+  ? `${H extends Lowercase<H> ? H : `-${Lowercase<H>}`}${KebabCase<T>}`
+  : S;
+type Spellings<K extends string> =
+  | K
+  | Lowercase<K>
+  | Uppercase<K>
+  | Capitalize<K>
+  | SnakeCase<K>
+  | KebabCase<K>;
+
+/**
+ * Misspellings of tokenguard's route `config` keys that the types refuse (`scope`, `anyScope`,
+ * `max_age`, `acr_values`, `Scopes`…). At registration the plugin refuses every key close to one
+ * of its own (see the README); the types catch the common ones while you type.
+ */
+export type MisspelledConfigKey = Exclude<
+  | Spellings<ConfigKey>
+  | Spellings<Singular<ConfigKey>>
+  | 'acr'
+  | 'scp'
+  | 'introspection'
+  | 'anonymous',
+  ConfigKey
+>;
+
+/** No misspelled tokenguard key in a route's `config`. */
+type NoMisspelledConfigKeys = { readonly [K in MisspelledConfigKey]?: never };
+
 /** An `onRequest` / `preValidation` hook that authenticates the request. */
 export type AuthHook = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 
@@ -90,7 +134,7 @@ declare module 'fastify' {
     /** A hook that lets anonymous requests through but still rejects bad credentials. */
     optionalToken(requirements?: RouteRequirements): AuthHook;
   }
-  interface FastifyContextConfig {
+  interface FastifyContextConfig extends NoMisspelledConfigKeys {
     /** Every one of these scopes is required. */
     scopes?: readonly string[];
     /** At least one of these scopes is required. */
@@ -105,7 +149,10 @@ declare module 'fastify' {
     introspect?: boolean;
     /** With `global: true`: this route needs no token. */
     public?: boolean;
-    /** Anonymous requests pass (`request.auth` stays `null`); bad credentials are still rejected. */
+    /**
+     * Anonymous requests pass (`request.auth` stays `null`); bad credentials are still rejected.
+     * A `requireToken()` hook on the route wins: a token is then required.
+     */
     optional?: boolean;
   }
 }

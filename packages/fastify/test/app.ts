@@ -13,7 +13,9 @@ export type Style = 'global' | 'per-route';
 
 /**
  * The conformance API on Fastify: the table's routes, protected either by `global: true` with
- * route config (`public`, `optional`, scopes) or by per-route `app.requireToken()` hooks.
+ * route config (`public`, `optional`, scopes) or by per-route `app.requireToken()` hooks. A route
+ * with an outer level has both, in either style: that level in its `config`, its own
+ * requirements in its `requireToken()` hook.
  */
 export async function conformanceApp(
   as: AuthorizationServer,
@@ -26,7 +28,7 @@ export async function conformanceApp(
     metadata: { scopesSupported: CONFORMANCE_SCOPES },
   });
   for (const route of CONFORMANCE_ROUTES) {
-    const requirements = { scopes: route.scopes, anyScopes: route.anyScopes, claims: route.claims };
+    const own = { scopes: route.scopes, anyScopes: route.anyScopes, claims: route.claims };
     const handler = async (
       request: { auth: { subject?: string } | null },
       reply: { code(n: number): unknown },
@@ -34,12 +36,23 @@ export async function conformanceApp(
       reply.code(route.status);
       return conformanceBody(route, request.auth);
     };
-    if (style === 'global') {
+    const { outer } = route;
+    if (outer !== undefined) {
+      // Two levels, in either style: the outer one in the route's config, the route's own in its
+      // requireToken() hook.
+      app.route({
+        method: route.method,
+        url: route.path,
+        config: outer,
+        onRequest: app.requireToken(own),
+        handler,
+      });
+    } else if (style === 'global') {
       app.route({
         method: route.method,
         url: route.path,
         config: {
-          ...requirements,
+          ...own,
           public: route.protection === 'public',
           optional: route.protection === 'optional',
         },
@@ -51,7 +64,7 @@ export async function conformanceApp(
           ? undefined
           : route.protection === 'optional'
             ? app.optionalToken()
-            : app.requireToken(requirements);
+            : app.requireToken(own);
       app.route({
         method: route.method,
         url: route.path,

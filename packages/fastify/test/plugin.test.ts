@@ -259,6 +259,155 @@ describe('public URL, proxies and DPoP', () => {
   });
 });
 
+describe('composing requirements', () => {
+  const introspection = () => ({
+    clientId: as.defaultClient.clientId,
+    clientSecret: as.defaultClient.clientSecret,
+  });
+
+  it.each([
+    ['scope', 'scopes'],
+    ['anyScope', 'anyScopes'],
+    ['Scopes', 'scopes'],
+    ['claim', 'claims'],
+    ['acr_values', 'acrValues'],
+    ['max_age', 'maxAge'],
+    ['introspection', 'introspect'],
+    ['publc', 'public'],
+    ['optinal', 'optional'],
+  ])(
+    'refuses config.%s at registration, naming the closest valid key (%s)',
+    async (typo, valid) => {
+      for (const global of [true, false]) {
+        const server = app();
+        await server.register(tokenGuard, { issuer: as.issuer, audience: as.audience, global });
+        expect(() =>
+          server.get('/orders', { config: { [typo]: ['orders:write'] } }, async () => 'ok'),
+        ).toThrow(
+          `tokenguard: unknown requirement "route GET /orders.${typo}"; did you mean "${valid}"?`,
+        );
+      }
+    },
+  );
+
+  it("leaves the application's own config keys alone", async () => {
+    const server = app();
+    await server.register(tokenGuard, { issuer: as.issuer, audience: as.audience, global: true });
+    server.get(
+      '/orders',
+      { config: { rateLimit: { max: 5 }, audit: 'orders', scopes: ['orders:read'] } },
+      async (request) => request.routeOptions.config.audit,
+    );
+    const res = await server.inject({
+      url: '/orders',
+      headers: bearer(await as.mintAccessToken()),
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toBe('orders');
+  });
+
+  it('refuses requirements on a public route: they would never be checked', async () => {
+    const server = app();
+    await server.register(tokenGuard, { issuer: as.issuer, audience: as.audience, global: true });
+    expect(() =>
+      server.get('/x', { config: { public: true, scopes: ['orders:read'] } }, async () => 'ok'),
+    ).toThrow('tokenguard: "route GET /x.public" excludes requirements ("scopes")');
+  });
+
+  it("global: a route's config.introspect with its own requireToken() hook is honoured, not a 500", async () => {
+    const server = app();
+    await server.register(tokenGuard, {
+      issuer: as.issuer,
+      audience: as.audience,
+      introspection: introspection(),
+      global: true,
+    });
+    server.get(
+      '/orders',
+      {
+        config: { introspect: true },
+        onRequest: server.requireToken({ scopes: ['orders:read'] }),
+      },
+      async (request) => request.auth?.subject,
+    );
+    const token = await as.mintAccessToken();
+    const accepted = await server.inject({ url: '/orders', headers: bearer(token) });
+    expect(accepted.statusCode).toBe(200);
+    expect(accepted.body).toBe('user-123');
+    // Introspected every time: a revoked JWT is refused although its signature is fine.
+    as.revoke(token);
+    const revoked = await server.inject({ url: '/orders', headers: bearer(token) });
+    expect(revoked.statusCode).toBe(401);
+    expect(revoked.json()).toEqual({
+      error: 'invalid_token',
+      error_description: 'The access token is invalid',
+    });
+  });
+
+  it("global: a requireToken({ introspect }) hook asks the authorization server, not only the global hook's checks", async () => {
+    const server = app();
+    await server.register(tokenGuard, {
+      issuer: as.issuer,
+      audience: as.audience,
+      introspection: introspection(),
+      global: true,
+    });
+    server.get(
+      '/orders',
+      { onRequest: server.requireToken({ introspect: true }) },
+      async () => 'ok',
+    );
+    const token = await as.mintAccessToken();
+    expect((await server.inject({ url: '/orders', headers: bearer(token) })).statusCode).toBe(200);
+    as.revoke(token);
+    expect((await server.inject({ url: '/orders', headers: bearer(token) })).statusCode).toBe(401);
+  });
+
+  it("a requireToken() hook shared by two routes composes with each route's own config", async () => {
+    const server = app();
+    await server.register(tokenGuard, { issuer: as.issuer, audience: as.audience });
+    const admin = server.requireToken({ claims: { role: { equals: 'admin' } } });
+    server.get(
+      '/acme',
+      { config: { claims: { tenant: { equals: 'acme' } } }, onRequest: admin },
+      async () => 'acme',
+    );
+    server.get(
+      '/globex',
+      { config: { claims: { tenant: { equals: 'globex' } } }, onRequest: admin },
+      async () => 'globex',
+    );
+    const acmeAdmin = bearer(await as.mintAccessToken({ tenant: 'acme', role: 'admin' }));
+    expect((await server.inject({ url: '/acme', headers: acmeAdmin })).statusCode).toBe(200);
+    expect((await server.inject({ url: '/globex', headers: acmeAdmin })).statusCode).toBe(403);
+  });
+
+  it('refuses a route whose config and hook accept no acr in common, naming the route', async () => {
+    const server = app();
+    await server.register(tokenGuard, { issuer: as.issuer, audience: as.audience });
+    expect(() =>
+      server.get(
+        '/wire',
+        {
+          config: { acrValues: ['mfa'] },
+          onRequest: server.requireToken({ acrValues: ['hwk'] }),
+        },
+        async () => 'ok',
+      ),
+    ).toThrow(
+      'tokenguard: "acrValues" of the composed requirements have no value in common (["mfa"] and ["hwk"]): no token could pass (route GET /wire)',
+    );
+  });
+
+  it('global: an optionalToken() hook does not open a route the global hook protects', async () => {
+    const server = app();
+    await server.register(tokenGuard, { issuer: as.issuer, audience: as.audience, global: true });
+    server.get('/drafts', { onRequest: server.optionalToken() }, async () => 'ok');
+    const res = await server.inject({ url: '/drafts' });
+    expect(res.statusCode).toBe(401);
+  });
+});
+
 describe('the published package', () => {
   it('loads with require() and import from dist', () => {
     const root = join(dirname(fileURLToPath(import.meta.url)), '..');

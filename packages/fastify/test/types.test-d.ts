@@ -29,4 +29,21 @@ describe('types', () => {
     // @ts-expect-error scopes are strings
     app.get('/y', { config: { scopes: [1] } }, async () => 'ok');
   });
+
+  it("route config refuses misspelled tokenguard keys, and takes the application's own", () => {
+    const app = Fastify();
+    // @ts-expect-error `scope` is a misspelling of `scopes`
+    app.get('/a', { config: { scope: ['orders:write'] } }, async () => 'ok');
+    // @ts-expect-error `anyScope` is a misspelling of `anyScopes`
+    app.get('/b', { config: { anyScope: ['admin'] } }, async () => 'ok');
+    // @ts-expect-error `max_age` is a misspelling of `maxAge`
+    app.get('/c', { config: { max_age: 60 } }, async () => 'ok');
+    // @ts-expect-error `acr_values` is a misspelling of `acrValues`
+    app.get('/d', { config: { acr_values: ['mfa'] } }, async () => 'ok');
+    // @ts-expect-error `claim` is a misspelling of `claims`
+    app.get('/e', { config: { claim: { tenant: { equals: 'acme' } } } }, async () => 'ok');
+    app.get('/f', { config: { rateLimit: { max: 5 }, scopes: ['orders:read'] } }, async () => 'ok');
+    // @ts-expect-error `scope` is a misspelling of `scopes`
+    app.requireToken({ scope: ['orders:write'] });
+  });
 });
