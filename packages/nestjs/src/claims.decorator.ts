@@ -8,9 +8,9 @@ export const ClaimsMetadata = Reflector.createDecorator<ClaimRules>({ key: CLAIM
 /**
  * Requires claim rules (core's format: `equals`, `oneOf`, `includes`, `exists`, or a predicate
  * `(value, claims) => boolean`). A failing rule is authorization, not validity: 403
- * `insufficient_scope`; the check is core's. On a controller and on a handler the rules add up,
- * and for the same claim the handler's rule wins. Rules are validated here (a `TypeError` naming
- * the claim).
+ * `insufficient_scope`; the check is core's. On a controller and on a handler the rules add up:
+ * every rule holds, two rules for the same claim included (a handler cannot loosen the
+ * controller's). Rules are validated here (a `TypeError` naming the claim).
  *
  * @example
  * ```ts

@@ -49,8 +49,9 @@ export function Scopes(...scopes: string[]): ClassDecorator & MethodDecorator {
 
 /**
  * Requires at least one of these scopes. None of them → 403 `insufficient_scope` naming all of
- * them. A handler's `@AnyScopes()` replaces the controller's (merging two one-of lists would
- * loosen both), and it applies on top of `@Scopes()`.
+ * them. On a controller and on a handler, each list stays its own "one of" group and both must be
+ * met (so does a module-level `anyScopes`); a handler's list never replaces the controller's. It
+ * applies on top of `@Scopes()`.
  *
  * @example
  * ```ts

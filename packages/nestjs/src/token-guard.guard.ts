@@ -5,6 +5,7 @@ import {
   type AuthError,
   type AuthRequirements,
   type TokenGuard as CoreTokenGuard,
+  composeRequirements,
   isAuthError,
   type TokenRequest,
 } from '@tokenguard/core';
@@ -188,36 +189,30 @@ export class TokenGuard implements CanActivate {
     return route;
   }
 
-  // Precedence: @Scopes() add up (controller's, then handler's); @Claims() add up with the
-  // handler's rule winning for the same claim; the handler's @AnyScopes() replaces the
-  // controller's. @Public() / @OptionalAuth(): the handler's wins; the controller's applies only
-  // to handlers without requirements of their own, so that a handler's @Scopes() is never
-  // silently public.
+  // Requirements compose by core's rule, controller then handler (after the module's own, which
+  // core adds): @Scopes() add up, each @AnyScopes() list is its own "one of" group, every
+  // @Claims() rule holds. @Public() / @OptionalAuth(): the handler's wins; the controller's
+  // applies only to handlers without requirements of their own, so that a handler's @Scopes() is
+  // never silently public.
   #resolve(handler: Target, controller: Target): Route {
     const reflector = this.reflector;
-    const handlerScopes = reflector.get(ScopesMetadata, handler);
-    const controllerScopes = reflector.get(ScopesMetadata, controller);
-    const handlerClaims = reflector.get(ClaimsMetadata, handler);
-    const controllerClaims = reflector.get(ClaimsMetadata, controller);
-    const anyScopes = reflector.getAllAndOverride(AnyScopesMetadata, [handler, controller]);
+    const level = (target: Target): AuthRequirements => ({
+      scopes: reflector.get(ScopesMetadata, target),
+      anyScopes: reflector.get(AnyScopesMetadata, target),
+      claims: reflector.get(ClaimsMetadata, target),
+    });
+    const own = level(handler);
     const ownRequirements =
-      handlerScopes !== undefined ||
-      handlerClaims !== undefined ||
-      reflector.get(AnyScopesMetadata, handler) !== undefined;
+      own.scopes !== undefined || own.anyScopes !== undefined || own.claims !== undefined;
     const access =
       reflector.get(AccessMetadata, handler) ??
       (ownRequirements ? undefined : reflector.get(AccessMetadata, controller));
 
-    const requirements: { -readonly [K in keyof AuthRequirements]: AuthRequirements[K] } = {};
-    if (handlerScopes !== undefined || controllerScopes !== undefined) {
-      requirements.scopes = [...new Set([...(controllerScopes ?? []), ...(handlerScopes ?? [])])];
-    }
-    if (anyScopes !== undefined) requirements.anyScopes = anyScopes;
-    if (handlerClaims !== undefined || controllerClaims !== undefined) {
-      requirements.claims = { ...controllerClaims, ...handlerClaims };
-    }
-    if (access === 'optional') requirements.optional = true;
-    Object.freeze(requirements);
+    const requirements = composeRequirements(
+      level(controller),
+      own,
+      access === 'optional' ? { optional: true } : undefined,
+    );
     // Compiled now, against this guard's configuration, and cached by core under this object.
     if (access !== 'public') {
       this.tokenGuard.checkRequirements(requirements, `${nameOf(controller)}.${nameOf(handler)}`);

@@ -1,4 +1,12 @@
-import { Controller, Get, Module, Post, UseGuards } from '@nestjs/common';
+import {
+  applyDecorators,
+  Controller,
+  Get,
+  Module,
+  Post,
+  type Type,
+  UseGuards,
+} from '@nestjs/common';
 import {
   AnyScopes,
   Auth,
@@ -37,6 +45,9 @@ const createOrder = route('POST', '/orders');
 const admin = route('GET', '/admin');
 const tenant = route('GET', '/tenant');
 const optional = route('GET', '/optional');
+const tenantAdmin = route('GET', '/tenant/admin');
+const reports = route('GET', '/reports');
+const optionalOrders = route('GET', '/optional/orders');
 
 // The conformance API as a user would write it: requirements on the handlers, the values taken
 // from the table. POST answers 201, Nest's default for @Post().
@@ -83,6 +94,57 @@ class ConformanceRoutes {
   }
 }
 
+// The composed routes: the route's own requirements on the handler, its outer level on the
+// controller (one controller per route, since a controller's decorators apply to all its handlers).
+class TenantAdminRoutes {
+  @Claims(tenantAdmin.claims ?? {})
+  @Get(tenantAdmin.path)
+  tenantAdmin(@Auth() auth: AuthContext) {
+    return conformanceBody(tenantAdmin, auth);
+  }
+}
+
+class ReportsRoutes {
+  @AnyScopes(...(reports.anyScopes ?? []))
+  @Get(reports.path)
+  reports(@Auth() auth: AuthContext) {
+    return conformanceBody(reports, auth);
+  }
+}
+
+class OptionalOrdersRoutes {
+  @Scopes(...(optionalOrders.scopes ?? []))
+  @Get(optionalOrders.path)
+  optionalOrders(@Auth() auth: AuthContext) {
+    return conformanceBody(optionalOrders, auth);
+  }
+}
+
+/** A controller serving `routes`, with the route's outer level as controller decorators. */
+function composedController(
+  routes: Type<unknown>,
+  conformance: ConformanceRoute,
+  guarded: boolean,
+): Type<unknown> {
+  const { outer } = conformance;
+  const controller = class extends (routes as Type<object>) {};
+  Object.defineProperty(controller, 'name', { value: `${routes.name}Controller` });
+  applyDecorators(
+    ...(outer?.claims ? [Claims(outer.claims)] : []),
+    ...(outer?.anyScopes ? [AnyScopes(...outer.anyScopes)] : []),
+    ...(outer?.optional ? [OptionalAuth()] : []),
+    ...(guarded ? [UseGuards(TokenGuard)] : []),
+    Controller(),
+  )(controller);
+  return controller;
+}
+
+const composedControllers = (guarded: boolean): Type<unknown>[] => [
+  composedController(TenantAdminRoutes, tenantAdmin, guarded),
+  composedController(ReportsRoutes, reports, guarded),
+  composedController(OptionalOrdersRoutes, optionalOrders, guarded),
+];
+
 /** With the guard global (APP_GUARD). */
 @Controller()
 class GlobalGuardController extends ConformanceRoutes {}
@@ -112,7 +174,7 @@ describe.each(PLATFORMS)('shared adapter table on the %s platform', (_platform, 
             global,
           }),
         ],
-        controllers: [controller],
+        controllers: [controller, ...composedControllers(!global)],
       })
       class ConformanceModule {}
       running = await startApp(adapter, ConformanceModule);

@@ -76,15 +76,15 @@ class ScopedController {
 
 @AnyScopes('admin', 'support')
 @Claims({ tenant: { equals: 'acme' }, region: { equals: 'eu' } })
-@Controller('overrides')
-class OverridesController {
+@Controller('composed')
+class ComposedController {
   @Get('class')
   byClass() {
     return 'ok';
   }
 
   @AnyScopes('auditor')
-  @Claims({ tenant: { equals: 'globex' } })
+  @Claims({ tenant: { oneOf: ['acme', 'globex'] } })
   @Get('handler')
   byHandler() {
     return 'ok';
@@ -156,7 +156,7 @@ describe.each(PLATFORMS)('TokenGuard on the %s platform', (_name, platform) => {
       ],
       controllers: [
         ScopedController,
-        OverridesController,
+        ComposedController,
         PublicController,
         OptionalController,
         ContextController,
@@ -188,18 +188,23 @@ describe.each(PLATFORMS)('TokenGuard on the %s platform', (_name, platform) => {
     expect(reply.json).toEqual({ auth: null });
   });
 
-  it("replaces the controller's @AnyScopes() and merges @Claims() by claim", async () => {
+  it("adds a handler's @AnyScopes() and @Claims() to the controller's, never replacing them", async () => {
     const acme = { scope: 'admin', tenant: 'acme', region: 'eu' };
-    expect((await get('/overrides/class', acme)).status).toBe(200);
-    expect((await get('/overrides/class', { ...acme, region: 'us' })).status).toBe(403);
+    expect((await get('/composed/class', acme)).status).toBe(200);
+    expect((await get('/composed/class', { ...acme, region: 'us' })).status).toBe(403);
 
-    const handler = await get('/overrides/handler', acme);
-    expect(handler.status).toBe(403);
-    expect(handler.headers['www-authenticate']).toBe(scopeChallenge('auditor'));
-    // The handler's tenant rule replaces the controller's; the controller's region rule stays.
-    const globex = { scope: 'auditor', tenant: 'globex', region: 'eu' };
-    expect((await get('/overrides/handler', globex)).status).toBe(200);
-    expect((await get('/overrides/handler', { ...globex, region: 'us' })).status).toBe(403);
+    // Each @AnyScopes() list is its own "one of" group; the 403 names the group that failed.
+    const noAuditor = await get('/composed/handler', acme);
+    expect(noAuditor.status).toBe(403);
+    expect(noAuditor.headers['www-authenticate']).toBe(scopeChallenge('auditor'));
+    const auditorOnly = await get('/composed/handler', { ...acme, scope: 'auditor' });
+    expect(auditorOnly.status).toBe(403);
+    expect(auditorOnly.headers['www-authenticate']).toBe(scopeChallenge('admin support'));
+    const both = { ...acme, scope: 'support auditor' };
+    expect((await get('/composed/handler', both)).status).toBe(200);
+    // Every claim rule holds: the handler's rule for tenant does not replace the controller's.
+    expect((await get('/composed/handler', { ...both, tenant: 'globex' })).status).toBe(403);
+    expect((await get('/composed/handler', { ...both, region: 'us' })).status).toBe(403);
   });
 
   it('keeps a handler with its own requirements protected in a @Public() controller', async () => {
