@@ -2,7 +2,6 @@ import type {
   AccessTokenClaims,
   AuthContext,
   AuthRequirements,
-  ClaimRules,
   ProtectedResourceMetadataOptions,
   TokenGuard,
   TokenGuardOptions,
@@ -137,10 +136,10 @@ declare module 'fastify' {
   interface FastifyContextConfig extends NoMisspelledConfigKeys {
     /** Every one of these scopes is required. */
     scopes?: readonly string[];
-    /** At least one of these scopes is required. */
-    anyScopes?: readonly string[];
-    /** Claim rules; a failing one is a 403. */
-    claims?: ClaimRules;
+    /** At least one of these scopes is required (a list of lists: one of each). */
+    anyScopes?: AuthRequirements['anyScopes'];
+    /** Claim rules; a failing one is a 403 (a list of rule objects: all of them). */
+    claims?: AuthRequirements['claims'];
     /** Step-up: accepted `acr` values (RFC 9470). */
     acrValues?: readonly string[];
     /** Step-up: the longest time since the user authenticated, in seconds (RFC 9470). */
