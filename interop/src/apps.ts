@@ -2,17 +2,33 @@ import 'reflect-metadata';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Controller, Get, type INestApplication, Module, Post } from '@nestjs/common';
+import {
+  applyDecorators,
+  Controller,
+  Get,
+  type INestApplication,
+  Module,
+  Post,
+  type Type,
+} from '@nestjs/common';
 import { type AbstractHttpAdapter, NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import {
   AuthError,
   type AuthRequirements,
+  composeRequirements,
   createTokenGuard,
   type TokenGuardOptions,
 } from '@tokenguard/core';
-import { authErrorHandler, optionalToken, requireToken } from '@tokenguard/express';
+import {
+  authErrorHandler,
+  optionalToken,
+  requireAnyScope,
+  requireClaims,
+  requireScopes,
+  requireToken,
+} from '@tokenguard/express';
 import { tokenGuard } from '@tokenguard/fastify';
 import {
   AnyScopes,
@@ -37,6 +53,7 @@ export interface RunningApi {
 /** Starts the conformance routes, protected by an adapter with these guard options. */
 export type StartApi = (options: TokenGuardOptions) => Promise<RunningApi>;
 
+/** A route's own requirements (without its outer level). */
 const requirementsOf = (route: ConformanceRoute): AuthRequirements => ({
   scopes: route.scopes,
   anyScopes: route.anyScopes,
@@ -47,7 +64,10 @@ const requirementsOf = (route: ConformanceRoute): AuthRequirements => ({
 /** The smallest adapter: node:http and core. */
 const nodeHttp: StartApi = async (options) => {
   const guard = createTokenGuard(options);
-  const requirements = new Map(CONFORMANCE_ROUTES.map((r) => [r, requirementsOf(r)] as const));
+  // The outer level, then the route's own, composed by core.
+  const requirements = new Map(
+    CONFORMANCE_ROUTES.map((r) => [r, composeRequirements(r.outer, requirementsOf(r))] as const),
+  );
   const server = createServer(async (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const route = CONFORMANCE_ROUTES.find((r) => r.method === req.method && r.path === path);
@@ -97,16 +117,33 @@ const nodeHttp: StartApi = async (options) => {
   };
 };
 
+/** An outer level as Express states it: `optionalToken()` or `requireToken()` with its requirements. */
+function outerMiddleware(
+  guard: ReturnType<typeof createTokenGuard>,
+  outer: NonNullable<ConformanceRoute['outer']>,
+) {
+  const { optional, ...requirements } = outer;
+  return optional ? optionalToken(guard, requirements) : requireToken(guard, requirements);
+}
+
 const expressApi: StartApi = async (options) => {
   const guard = createTokenGuard(options);
   const app = express();
   for (const route of CONFORMANCE_ROUTES) {
     const { optional, ...requirements } = requirementsOf(route);
+    const method = route.method === 'GET' ? 'get' : 'post';
     const handlers =
       route.protection === 'public'
         ? []
-        : [optional ? optionalToken(guard) : requireToken(guard, requirements)];
-    const method = route.method === 'GET' ? 'get' : 'post';
+        : route.outer === undefined
+          ? [optional ? optionalToken(guard) : requireToken(guard, requirements)]
+          : // Two levels: the outer one authenticates, the route's own are checked after it.
+            [
+              outerMiddleware(guard, route.outer),
+              ...(route.scopes ? [requireScopes(...route.scopes)] : []),
+              ...(route.anyScopes ? [requireAnyScope(...route.anyScopes)] : []),
+              ...(route.claims ? [requireClaims(route.claims)] : []),
+            ];
     app[method](route.path, ...handlers, (req, res) => {
       res.status(route.status).json(conformanceBody(route, req.auth));
     });
@@ -129,14 +166,29 @@ const fastifyApi: StartApi = async (options) => {
   await app.register(tokenGuard, { ...options, global: true });
   for (const route of CONFORMANCE_ROUTES) {
     const { optional, ...requirements } = requirementsOf(route);
+    const handler = async (
+      request: { auth: { subject?: string } | null },
+      reply: { code(n: number): unknown },
+    ) => {
+      reply.code(route.status);
+      return conformanceBody(route, request.auth);
+    };
+    if (route.outer !== undefined) {
+      // Two levels: the outer one in the route's config, the route's own in its hook.
+      app.route({
+        method: route.method,
+        url: route.path,
+        config: route.outer,
+        onRequest: app.requireToken(requirements),
+        handler,
+      });
+      continue;
+    }
     app.route({
       method: route.method,
       url: route.path,
       config: { ...requirements, public: route.protection === 'public', optional },
-      handler: async (request, reply) => {
-        reply.code(route.status);
-        return conformanceBody(route, request.auth);
-      },
+      handler,
     });
   }
   const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -156,6 +208,9 @@ const r = {
   admin: route('GET', '/admin'),
   tenant: route('GET', '/tenant'),
   optional: route('GET', '/optional'),
+  tenantAdmin: route('GET', '/tenant/admin'),
+  reports: route('GET', '/reports'),
+  optionalOrders: route('GET', '/optional/orders'),
 };
 
 @Controller()
@@ -196,11 +251,54 @@ class ConformanceController {
   }
 }
 
+// The composed routes: the route's own requirements on the handler, its outer level on the
+// controller (one controller per route: a controller's decorators apply to all its handlers).
+class TenantAdminRoutes {
+  @Claims(r.tenantAdmin.claims ?? {})
+  @Get(r.tenantAdmin.path)
+  tenantAdmin(@Auth() auth: AuthContext) {
+    return conformanceBody(r.tenantAdmin, auth);
+  }
+}
+class ReportsRoutes {
+  @AnyScopes(...(r.reports.anyScopes ?? []))
+  @Get(r.reports.path)
+  reports(@Auth() auth: AuthContext) {
+    return conformanceBody(r.reports, auth);
+  }
+}
+class OptionalOrdersRoutes {
+  @Scopes(...(r.optionalOrders.scopes ?? []))
+  @Get(r.optionalOrders.path)
+  optionalOrders(@Auth() auth: AuthContext) {
+    return conformanceBody(r.optionalOrders, auth);
+  }
+}
+
+function composedController(routes: Type<object>, conformance: ConformanceRoute): Type<unknown> {
+  const { outer } = conformance;
+  const controller = class extends routes {};
+  Object.defineProperty(controller, 'name', { value: `${routes.name}Controller` });
+  applyDecorators(
+    ...(outer?.claims ? [Claims(outer.claims)] : []),
+    ...(outer?.anyScopes ? [AnyScopes(...outer.anyScopes)] : []),
+    ...(outer?.optional ? [OptionalAuth()] : []),
+    Controller(),
+  )(controller);
+  return controller;
+}
+
+const COMPOSED_CONTROLLERS = [
+  composedController(TenantAdminRoutes, r.tenantAdmin),
+  composedController(ReportsRoutes, r.reports),
+  composedController(OptionalOrdersRoutes, r.optionalOrders),
+];
+
 function nestApi(platform: () => AbstractHttpAdapter): StartApi {
   return async (options) => {
     @Module({
       imports: [TokenGuardModule.forRoot({ ...options, global: true })],
-      controllers: [ConformanceController],
+      controllers: [ConformanceController, ...COMPOSED_CONTROLLERS],
     })
     class InteropModule {}
     const app: INestApplication = await NestFactory.create(InteropModule, platform(), {
