@@ -229,6 +229,20 @@ describe('a configuration mistake fails the application at startup', () => {
     expect((error as Error).message).toBe('tokenguard: unknown option "global"');
   });
 
+  it('for a misspelled module-level requirement, naming the closest valid option', async () => {
+    const error = await startError([
+      TokenGuardModule.forRoot({
+        issuer: as.issuer,
+        audience: as.audience,
+        anyScope: ['api:read', 'api:admin'],
+      } as never),
+    ]);
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toBe(
+      'tokenguard: unknown option "anyScope"; did you mean "anyScopes"?',
+    );
+  });
+
   it('without options and without TOKENGUARD_* in the environment', async () => {
     vi.stubEnv('TOKENGUARD_ISSUER', '');
     vi.stubEnv('TOKENGUARD_AUDIENCE', '');
