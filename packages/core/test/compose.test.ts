@@ -186,7 +186,14 @@ describe('checkRequirementKeys', () => {
   });
 
   it('in loose mode, refuses only keys close to its own and leaves the others', () => {
-    const config = { rateLimit: { max: 5 }, audit: 'orders', publicPath: '/x', scopes: ['a'] };
+    const config = {
+      rateLimit: { max: 5 },
+      audit: 'orders',
+      publicPath: '/x',
+      options: {},
+      publish: true,
+      scopes: ['a'],
+    };
     expect(() =>
       checkRequirementKeys(config, 'route', { loose: true, known: ['public'] }),
     ).not.toThrow();

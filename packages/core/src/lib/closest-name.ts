@@ -35,7 +35,7 @@ export function editDistance(a: string, b: string): number {
 
 /**
  * The candidate that `name` most likely misspells, or `undefined` when none is close. Close means,
- * after folding case, `-` and `_`: equal; one edit apart (two for names of seven characters or
+ * after folding case, `-` and `_`: equal; one edit apart (two for names of nine characters or
  * more); or the candidate followed by at most three more characters (`introspection`).
  * `aliases` maps other words people use for a candidate (`scp` → `scopes`).
  */
@@ -52,7 +52,7 @@ export function closestName(
   for (const candidate of candidates) {
     const target = fold(candidate);
     const distance = editDistance(folded, target);
-    const allowed = target.length >= 7 ? 2 : 1;
+    const allowed = target.length >= 9 ? 2 : 1;
     const extended = folded.startsWith(target) && folded.length - target.length <= 3;
     if ((distance <= allowed || extended) && distance < bestDistance) {
       best = candidate;
