@@ -1,6 +1,6 @@
-import { type KeyObject, randomBytes, randomUUID } from 'node:crypto';
+import { KeyObject, randomBytes, randomUUID } from 'node:crypto';
 import { type KeyStore, SIGNING_ALGORITHMS, type SigningAlgorithm } from './keys.js';
-import { type SigningKeyInput, signJwt, toPrivateKey } from './sign-jwt.js';
+import { type PrivateKey, type SigningKeyInput, signJwt, toPrivateKey } from './sign-jwt.js';
 
 /**
  * JWT claims or introspection members: any JSON-compatible values, valid or deliberately not.
@@ -203,7 +203,7 @@ function checkOptions(opts: MintAccessTokenOptions): void {
 async function chooseKey(
   context: MintContext,
   opts: MintAccessTokenOptions,
-): Promise<{ alg: MintAlgorithm; key?: KeyObject; kid?: string }> {
+): Promise<{ alg: MintAlgorithm; key?: PrivateKey; kid?: string }> {
   if (opts.alg === 'none' || opts.alg === 'HS256') return { alg: opts.alg, kid: opts.kid };
   if (opts.signingKey !== undefined) {
     const key = toPrivateKey(opts.signingKey, 'mintAccessToken: "opts.signingKey"');
@@ -225,15 +225,19 @@ async function chooseKey(
   return { alg, key: stored.privateKey, kid: opts.kid ?? stored.kid };
 }
 
-function algorithmFor(key: KeyObject): SigningAlgorithm {
-  switch (key.asymmetricKeyType) {
+function algorithmFor(key: PrivateKey): SigningAlgorithm {
+  switch (key instanceof KeyObject ? key.asymmetricKeyType : key.algorithm.name) {
     case 'rsa':
+    case 'RSASSA-PKCS1-v1_5':
       return 'RS256';
     case 'rsa-pss':
+    case 'RSA-PSS':
       return 'PS256';
     case 'ec':
+    case 'ECDSA':
       return 'ES256';
     case 'ed25519':
+    case 'Ed25519':
       return 'EdDSA';
     default:
       throw new TypeError('mintAccessToken: "opts.alg" is required for this "opts.signingKey"');

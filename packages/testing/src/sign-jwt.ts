@@ -6,7 +6,7 @@ import {
   KeyObject,
   type SignKeyObjectInput,
   sign,
-  type webcrypto,
+  webcrypto,
 } from 'node:crypto';
 import type { JWK } from 'jose';
 
@@ -117,7 +117,8 @@ export async function signJwt(input: SignJwtInput): Promise<string> {
   const payloadText = jsonText(input.payload, input.payloadJson, 'payload');
   const alg = input.alg ?? algFromHeader(input.header, headerText);
   const signingInput = `${encode(headerText)}.${encode(payloadText)}`;
-  return `${signingInput}.${computeSignature(alg, Buffer.from(signingInput), input).toString('base64url')}`;
+  const signature = await computeSignature(alg, Buffer.from(signingInput), input);
+  return `${signingInput}.${signature.toString('base64url')}`;
 }
 
 function jsonText(value: unknown, text: unknown, name: 'header' | 'payload'): string {
@@ -153,7 +154,7 @@ function encode(text: string): string {
   return Buffer.from(text, 'utf8').toString('base64url');
 }
 
-function computeSignature(alg: string, data: Buffer, input: SignJwtInput): Buffer {
+async function computeSignature(alg: string, data: Buffer, input: SignJwtInput): Promise<Buffer> {
   if (alg === 'none') return Buffer.alloc(0);
   const hash = hmac[alg];
   if (hash !== undefined) {
@@ -170,6 +171,7 @@ function computeSignature(alg: string, data: Buffer, input: SignJwtInput): Buffe
   }
   if (input.key === undefined) throw new TypeError(`signJwt: "key" is required for ${alg}`);
   const key = toPrivateKey(input.key, 'signJwt: "key"');
+  if (!(key instanceof KeyObject)) return webCryptoSign(alg, data, key);
   if (!signer.keyTypes.includes(key.asymmetricKeyType ?? '')) {
     throw new TypeError(
       `signJwt: "key" is a ${key.asymmetricKeyType} key, which cannot sign ${alg}`,
@@ -178,18 +180,65 @@ function computeSignature(alg: string, data: Buffer, input: SignJwtInput): Buffe
   return signer.sign(data, key);
 }
 
-/** Turns any accepted private key form into a `KeyObject`, or throws a `TypeError` naming `what`. */
-export function toPrivateKey(input: SigningKeyInput, what: string): KeyObject {
-  let key: KeyObject;
+/**
+ * A private key ready to sign with: a `KeyObject`, or a `CryptoKey` that is used through Web Crypto
+ * as it is. Node 24 deprecates `KeyObject.from()` for a non-extractable `CryptoKey` (DEP0204; a
+ * later Node throws), and Web Crypto keeps the algorithm the key was made for (RSA-PSS, its hash).
+ */
+export type PrivateKey = KeyObject | webcrypto.CryptoKey;
+
+/** Checks any accepted private key form, or throws a `TypeError` naming `what`. */
+export function toPrivateKey(input: SigningKeyInput, what: string): PrivateKey {
+  let key: PrivateKey;
   try {
-    if (input instanceof KeyObject) key = input;
-    else if (isCryptoKey(input)) key = KeyObject.from(input);
+    if (input instanceof KeyObject || isCryptoKey(input)) key = input;
     else key = createPrivateKey({ key: input as JsonWebKey, format: 'jwk' });
   } catch {
     throw new TypeError(`${what} must be a private KeyObject, CryptoKey or JWK`);
   }
   if (key.type !== 'private') throw new TypeError(`${what} must be a private key`);
   return key;
+}
+
+// Web Crypto's names for the key each algorithm needs, and the hash and salt length it signs with.
+const web: Record<string, { names: string[]; hash?: string; saltLength?: number }> = {
+  RS256: { names: ['RSASSA-PKCS1-v1_5'], hash: 'SHA-256' },
+  RS384: { names: ['RSASSA-PKCS1-v1_5'], hash: 'SHA-384' },
+  RS512: { names: ['RSASSA-PKCS1-v1_5'], hash: 'SHA-512' },
+  PS256: { names: ['RSA-PSS'], hash: 'SHA-256', saltLength: 32 },
+  PS384: { names: ['RSA-PSS'], hash: 'SHA-384', saltLength: 48 },
+  PS512: { names: ['RSA-PSS'], hash: 'SHA-512', saltLength: 64 },
+  ES256: { names: ['ECDSA'], hash: 'SHA-256' },
+  ES384: { names: ['ECDSA'], hash: 'SHA-384' },
+  ES512: { names: ['ECDSA'], hash: 'SHA-512' },
+  EdDSA: { names: ['Ed25519', 'Ed448'] },
+  Ed25519: { names: ['Ed25519'] },
+};
+
+async function webCryptoSign(alg: string, data: Buffer, key: webcrypto.CryptoKey): Promise<Buffer> {
+  const name = key.algorithm.name;
+  // An RSA key's hash is part of the key in Web Crypto; ECDSA's is chosen per signature.
+  const keyHash = (key.algorithm as { hash?: { name?: string } }).hash?.name;
+  const want = web[alg];
+  if (
+    want === undefined ||
+    !want.names.includes(name) ||
+    (keyHash !== undefined && keyHash !== want.hash)
+  ) {
+    throw new TypeError(`signJwt: "key" is a ${name} key, which cannot sign ${alg}`);
+  }
+  try {
+    // ECDSA signatures come out as r || s (IEEE P1363), which is what JWS wants.
+    return Buffer.from(
+      await webcrypto.subtle.sign(
+        { name, hash: want.hash, saltLength: want.saltLength },
+        key,
+        data,
+      ),
+    );
+  } catch {
+    throw new TypeError(`signJwt: "key" cannot sign (its usages must include "sign")`);
+  }
 }
 
 function isCryptoKey(value: unknown): value is webcrypto.CryptoKey {
