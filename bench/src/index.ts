@@ -3,7 +3,8 @@
 // Prints the machine and tables of medians; writes JSON and Markdown into bench/results/.
 //
 // Flags: --full; --only=micro,http,introspection,dpop,memory; --filter=<text> (HTTP runs whose
-// "framework contender workload" contains it); --rounds=N; --seconds=N.
+// "framework contender workload" contains it); --rounds=N; --seconds=N; --node=<major> (or
+// TOKENGUARD_BENCH_NODE=<major>): the whole run on that Node from the npm registry.
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,13 +14,14 @@ import type { Alg, AuthServerInfo } from './auth-server.js';
 import { type HttpRun, type RunSpec, runHttp, type Workload } from './http/run.js';
 import { startChild } from './lib/ipc.js';
 import { currentLoad, describe, machine } from './lib/machine.js';
+import { nodeMajor, onRequestedNode } from './lib/node-version.js';
 import { runMicroDpop } from './micro/dpop.js';
 import { MICRO_POOL, runMicroJwt } from './micro/jwt.js';
 import { type MemoryResult, type Results, report } from './report.js';
 import type { Framework } from './servers/config.js';
 import { FULL, QUICK } from './settings.js';
 
-const args = process.argv.slice(2);
+const args = await onRequestedNode(process.argv.slice(2));
 const flag = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const settings = { ...(args.includes('--full') ? FULL : QUICK) };
 if (flag('rounds')) settings.rounds = Number(flag('rounds'));
@@ -32,7 +34,7 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 const host = machine();
 const started = Date.now();
-console.log(`# tokenguard benchmarks (${settings.mode} run)\n`);
+console.log(`# tokenguard benchmarks (${settings.mode} run, Node ${process.version})\n`);
 console.log(`machine: ${describe(host)}; ${host.date}\n`);
 
 const as = await startChild(here('./auth-server.ts'));
@@ -103,12 +105,13 @@ results.endLoad = currentLoad();
 results.minutes = (Date.now() - started) / 60_000;
 const markdown = report(results);
 console.log(markdown);
-const stamp = `${host.date.replace(/[:.]/g, '-')}-${settings.mode}`;
+const stamp = `${host.date.replace(/[:.]/g, '-')}-${settings.mode}-node${nodeMajor()}`;
 const dir = here('../results/');
 mkdirSync(dir, { recursive: true });
 writeFileSync(join(dir, `${stamp}.json`), `${JSON.stringify(results, null, 2)}\n`);
 writeFileSync(join(dir, `${stamp}.md`), markdown);
 writeFileSync(join(dir, `latest-${settings.mode}.md`), markdown);
+writeFileSync(join(dir, `latest-${settings.mode}-node${nodeMajor()}.md`), markdown);
 console.error(`\nresults: bench/results/${stamp}.{json,md} (${results.minutes.toFixed(1)} min)`);
 
 /** Every HTTP run of one round, in the order each round repeats them. */

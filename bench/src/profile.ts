@@ -5,6 +5,7 @@
 //   pnpm --filter @tokenguard/bench profile -- --framework=express --contender=tokenguard --workload=repeated
 //
 // Workloads: repeated, distinct, dpop, "opaque distinct", "opaque repeated". --seconds=N (default 8).
+// --node=<major> (or TOKENGUARD_BENCH_NODE=<major>): on that Node from the npm registry.
 // The .cpuprofile is kept in bench/results/ for Chrome DevTools or speedscope.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,10 +13,11 @@ import { fileURLToPath } from 'node:url';
 import type { AuthServerInfo } from './auth-server.js';
 import { runHttp, type Workload } from './http/run.js';
 import { startChild } from './lib/ipc.js';
+import { onRequestedNode } from './lib/node-version.js';
 import { fmt } from './lib/stats.js';
 import type { Framework } from './servers/config.js';
 
-const args = process.argv.slice(2);
+const args = await onRequestedNode(process.argv.slice(2));
 const flag = (name: string, fallback: string) =>
   args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const framework = flag('framework', 'express') as Framework;
@@ -77,7 +79,7 @@ try {
     serverEnv: { BENCH_PROFILE: file },
   });
   console.log(
-    `${framework} ${contender} ${workloadName}: ${fmt(run.rps)} req/s, ${fmt(run.cpuPerRequest)} CPU µs/req (profiler on: slower than the benchmark), ${run.non2xx + run.errors} errors`,
+    `${framework} ${contender} ${workloadName} on Node ${process.version}: ${fmt(run.rps)} req/s, ${fmt(run.cpuPerRequest)} CPU µs/req (profiler on: slower than the benchmark), ${run.non2xx + run.errors} errors`,
   );
   summarise(JSON.parse(readFileSync(file, 'utf8')) as Profile, run.requests);
   console.log(`\nprofile: ${file}`);

@@ -56,7 +56,9 @@ export function report(r: Results): string {
   const out: string[] = [];
   const line = (text = '') => out.push(text);
   const s = r.settings;
-  line(`# tokenguard benchmarks (${s.mode} run)`);
+  // Every heading names the Node it was measured on: tables from several versions sit side by side.
+  const on = `(Node ${r.machine.node})`;
+  line(`# tokenguard benchmarks (${s.mode} run, Node ${r.machine.node})`);
   line();
   line(
     `machine: ${describe(r.machine)}${r.endLoad ? `, ${r.endLoad} at the end` : ''}; ${r.machine.date}${r.minutes ? `; ${r.minutes.toFixed(0)} minutes` : ''}`,
@@ -72,7 +74,7 @@ export function report(r: Results): string {
   const targets = targetRows(r, h);
   if (targets.length > 0) {
     line();
-    line('## Targets');
+    line(`## Targets ${on}`);
     line();
     line('| # | target | measured | by server CPU | goal | |');
     line('| --- | --- | ---: | ---: | --- | --- |');
@@ -81,22 +83,22 @@ export function report(r: Results): string {
         `| ${t.id} | ${t.name} | ${t.measured} | ${t.cpu} | ${t.goal} | ${t.met === undefined ? '' : t.met ? 'met' : '**missed**'} |`,
       );
   }
-  if (r.micro.length > 0) microTables(r.micro, line);
-  if (r.dpopMicro.length > 0) dpopMicroTable(r.dpopMicro, line);
+  if (r.micro.length > 0) microTables(r.micro, on, line);
+  if (r.dpopMicro.length > 0) dpopMicroTable(r.dpopMicro, on, line);
   for (const framework of ['express', 'fastify', 'nest-express', 'nest-fastify']) {
     const rows = h
       .keys()
       .filter((k) => k.framework === framework && !isIntrospection(k) && k.workload !== 'dpop');
     if (rows.length === 0) continue;
     line();
-    line(`## HTTP: ${FRAMEWORK_TITLES[framework]}, RS256 access tokens`);
+    line(`## HTTP: ${FRAMEWORK_TITLES[framework]}, RS256 access tokens ${on}`);
     line();
     httpTable(h, rows, h.get(framework, 'none', 'repeated'), line);
   }
   const introspection = h.keys().filter(isIntrospection);
   if (introspection.length > 0) {
     line();
-    line('## HTTP: opaque tokens through introspection (RFC 7662), Fastify 5');
+    line(`## HTTP: opaque tokens through introspection (RFC 7662), Fastify 5 ${on}`);
     line();
     httpTable(
       h,
@@ -108,7 +110,7 @@ export function report(r: Results): string {
   const dpop = h.keys().filter((k) => k.workload === 'dpop');
   if (dpop.length > 0) {
     line();
-    line('## HTTP: DPoP, a fresh ES256 proof per request, Express 5');
+    line(`## HTTP: DPoP, a fresh ES256 proof per request, Express 5 ${on}`);
     line();
     line(
       'The access token is one RS256 token bound to the proof key (`cnf.jkt`); × and + are against no auth, and against the floor in the last column.',
@@ -125,7 +127,7 @@ export function report(r: Results): string {
   if (r.memory) {
     line();
     line(
-      `## Memory: ${fmt(r.memory.count)} distinct DPoP-bound tokens, each with a new proof key and a fresh proof, through one guard`,
+      `## Memory: ${fmt(r.memory.count)} distinct DPoP-bound tokens, each with a new proof key and a fresh proof, through one guard ${on}`,
     );
     line();
     line('| requests | heap used after GC | RSS |');
@@ -228,7 +230,7 @@ function httpTable(
   }
 }
 
-function microTables(micro: MicroRun[], line: (text?: string) => void): void {
+function microTables(micro: MicroRun[], on: string, line: (text?: string) => void): void {
   const pick = (alg: string, contender: string, workload: string, inFlight: number) =>
     micro
       .filter(
@@ -240,7 +242,7 @@ function microTables(micro: MicroRun[], line: (text?: string) => void): void {
       )
       .map((m) => m.opsPerSecond);
   line();
-  line('## Micro: verifications per second in one process (core, no HTTP)');
+  line(`## Micro: verifications per second in one process (core, no HTTP) ${on}`);
   line();
   line(
     '`distinct`: every token new, the signature path (10,500 tokens cycled through tokenguard’s default 10,000-entry cache, so each one misses it, is verified, and is stored while the oldest is evicted); `repeated`: 100 tokens over and over (the verified-token cache; fast-jwt with `cache: true`). The floor is one `crypto.verify` with a pre-imported `KeyObject` on pre-split input.',
@@ -253,7 +255,7 @@ function microTables(micro: MicroRun[], line: (text?: string) => void): void {
     ];
     if (rows.length === 0) continue;
     line();
-    line(`### ${alg}`);
+    line(`### ${alg} ${on}`);
     line();
     line(
       '| contender | workload | 1 in flight (min–max) | × floor | 32 in flight (min–max) | × floor |',
@@ -271,10 +273,10 @@ function microTables(micro: MicroRun[], line: (text?: string) => void): void {
   }
 }
 
-function dpopMicroTable(runs: DpopMicroRun[], line: (text?: string) => void): void {
+function dpopMicroTable(runs: DpopMicroRun[], on: string, line: (text?: string) => void): void {
   line();
   line(
-    '## Micro: DPoP proof checks per second in one process, one at a time, a fresh ES256 proof each',
+    `## Micro: DPoP proof checks per second in one process, one at a time, a fresh ES256 proof each ${on}`,
   );
   line();
   line(

@@ -59,7 +59,11 @@ export async function runHttp(spec: RunSpec, round: number, h: Harness): Promise
     env: { BENCH_SERVER: JSON.stringify(config), ...h.serverEnv },
   });
   try {
-    const { port } = server.ready as { port: number };
+    const { port, node } = server.ready as { port: number; node: string };
+    // The tables name the Node they were measured on (--node): the server must run on it too.
+    if (node !== process.version) {
+      throw new Error(`the server runs on Node ${node}, the run on ${process.version}`);
+    }
     const { seconds, warmupSeconds, connections } = h.settings;
     await h.loader.ask('prepare', { source: spec.workload.warmup, port });
     const warm = await h.loader.ask<LoadResult>('load', {

@@ -30,7 +30,7 @@ const session = profileFile ? new Session() : undefined;
 session?.connect();
 
 serveParent(
-  { port: (server.address() as AddressInfo).port },
+  { port: (server.address() as AddressInfo).port, node: process.version },
   {
     start: async () => {
       if (session) {
