@@ -1,10 +1,4 @@
-import {
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  type KeyObject,
-  randomBytes,
-} from 'node:crypto';
+import { createPrivateKey, createPublicKey, type KeyObject, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +8,7 @@ import { createCertificates } from './certificates.js';
 import type { ConformanceRequest } from './conformance.js';
 import { createDpopKey, createDpopProof, type DpopKey } from './dpop.js';
 import type { RequestCounts } from './faults.js';
+import { newKeyPairSync } from './lib/key-pair.js';
 import { sendRequest } from './send.js';
 import { signJwt } from './sign-jwt.js';
 
@@ -365,7 +360,7 @@ function attackerKeyHeader(
     // A made-up kid is unknown: the API refetches the server's JWKS once (never the token's URL).
     upstream: kid === 'attacker' ? { jwks: 1 } : {},
     async request({ as, trapUrl }) {
-      const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const { privateKey, publicKey } = newKeyPairSync({ type: 'ec', namedCurve: 'P-256' });
       const token = await signJwt({
         header: {
           alg: 'ES256',
@@ -1115,7 +1110,7 @@ function dpopCase(
 }
 
 function dpopCases(): AttackCase[] {
-  const rsa1024 = () => generateKeyPairSync('rsa', { modulusLength: 1024 });
+  const rsa1024 = () => newKeyPairSync({ type: 'rsa', modulusLength: 1024 });
   return [
     {
       name: 'a DPoP proof replayed',

@@ -1,5 +1,6 @@
-import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import forge from 'node-forge';
+import { newKeyPairSync } from './lib/key-pair.js';
 
 /** A certificate and its private key, PEM-encoded, with the RFC 8705 thumbprint. */
 export interface IssuedCertificate {
@@ -25,7 +26,7 @@ function rsaKeys(): {
   publicKey: forge.pki.rsa.PublicKey;
   pem: string;
 } {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const { privateKey } = newKeyPairSync({ type: 'rsa', modulusLength: 2048 });
   const pem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
   const key = forge.pki.privateKeyFromPem(pem) as forge.pki.rsa.PrivateKey;
   return { privateKey: key, publicKey: forge.pki.setRsaPublicKey(key.n, key.e), pem };

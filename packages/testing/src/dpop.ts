@@ -1,11 +1,6 @@
-import {
-  createHash,
-  createPublicKey,
-  generateKeyPairSync,
-  type KeyObject,
-  randomUUID,
-} from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject, randomUUID } from 'node:crypto';
 import type { JWK } from 'jose';
+import { newKeyPairSync } from './lib/key-pair.js';
 import { createRsaKeyPair, type RsaKeyPairOptions } from './rsa.js';
 import { signJwt } from './sign-jwt.js';
 
@@ -59,23 +54,23 @@ export function createDpopKey(alg: DpopAlgorithm = 'ES256', rsa?: RsaKeyPairOpti
   let pair: { privateKey: KeyObject; publicKey: KeyObject };
   switch (alg) {
     case 'ES256':
-      pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      pair = newKeyPairSync({ type: 'ec', namedCurve: 'P-256' });
       break;
     case 'ES384':
-      pair = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+      pair = newKeyPairSync({ type: 'ec', namedCurve: 'P-384' });
       break;
     case 'ES512':
-      pair = generateKeyPairSync('ec', { namedCurve: 'P-521' });
+      pair = newKeyPairSync({ type: 'ec', namedCurve: 'P-521' });
       break;
     case 'RS256':
     case 'PS256':
       pair =
         rsa === undefined
-          ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+          ? newKeyPairSync({ type: 'rsa', modulusLength: 2048 })
           : createRsaKeyPair(rsa);
       break;
     case 'EdDSA':
-      pair = generateKeyPairSync('ed25519');
+      pair = newKeyPairSync({ type: 'ed25519' });
       break;
     default:
       throw new TypeError(

@@ -1,9 +1,7 @@
-import { generateKeyPair, type KeyObject } from 'node:crypto';
-import { promisify } from 'node:util';
+import type { KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
+import { newKeyPair } from './lib/key-pair.js';
 import { createRsaKeyPair } from './rsa.js';
-
-const generate = promisify(generateKeyPair);
 
 /**
  * The asymmetric algorithms the server keeps a published signing key for.
@@ -195,13 +193,14 @@ function generatePair(options: AddKeyOptions): Promise<{
           }),
         );
       }
-      return generate('rsa', {
+      return newKeyPair({
+        type: 'rsa',
         modulusLength: options.modulusLength ?? 2048,
         publicExponent: options.publicExponent ?? 0x10001,
       });
     case 'ES256':
-      return generate('ec', { namedCurve: options.namedCurve ?? 'P-256' });
+      return newKeyPair({ type: 'ec', namedCurve: options.namedCurve ?? 'P-256' });
     case 'EdDSA':
-      return generate('ed25519');
+      return newKeyPair({ type: 'ed25519' });
   }
 }
