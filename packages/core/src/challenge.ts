@@ -2,7 +2,6 @@ import {
   type AuthError,
   InsufficientScopeError,
   InsufficientUserAuthenticationError,
-  ServiceUnavailableError,
 } from './errors.js';
 
 /** What a guard's configuration contributes to every challenge. */
@@ -14,18 +13,6 @@ export interface ChallengeConfig {
   dpopAlgs: string | undefined;
   /** In DPoP `required` mode the `Bearer` challenge is not offered. */
   dpopRequired: boolean;
-}
-
-/** What the failed request contributes to its challenge. */
-export interface ChallengeRequest {
-  /** The scheme the client used, when known; the `error` attribute goes on its challenge. */
-  scheme: 'Bearer' | 'DPoP' | undefined;
-  /** The token came in the query string: the answer must not be cached publicly (RFC 6750 §2.3). */
-  fromQuery: boolean;
-  /** A cross-origin request: expose the challenge to browser clients. */
-  crossOrigin: boolean;
-  /** A fresh DPoP server nonce to offer (RFC 9449 §8, §9). */
-  dpopNonce: string | undefined;
 }
 
 /** RFC 9110 §5.6.4 quoted-string: escape the backslash and the double quote. */
@@ -90,41 +77,4 @@ export function buildChallenge(
   if (config.dpopRequired) return dpop;
   const bearer = challenge('Bearer', [realm, ...(errorOnBearer ? errorParams : []), metadata]);
   return `${bearer}, ${dpop}`;
-}
-
-/**
- * Fills in `error.headers` for the request that failed: the challenge (none for 503), and
- * `Retry-After`, `DPoP-Nonce`, `Cache-Control` and `Access-Control-Expose-Headers` where they
- * apply. Every 503 carries `Retry-After` and `Cache-Control: no-store`.
- */
-export function attachHeaders(
-  error: AuthError,
-  config: ChallengeConfig,
-  request: ChallengeRequest,
-): AuthError {
-  const headers: Record<string, string> = {};
-  const exposed: string[] = [];
-  if (error instanceof ServiceUnavailableError) {
-    headers['Retry-After'] = String(error.retryAfter);
-    exposed.push('Retry-After');
-  } else {
-    headers['WWW-Authenticate'] = buildChallenge(error, config, request.scheme);
-    exposed.push('WWW-Authenticate');
-  }
-  if (request.dpopNonce !== undefined) {
-    headers['DPoP-Nonce'] = request.dpopNonce;
-    exposed.push('DPoP-Nonce');
-  }
-  // A 503 is about this moment (RFC 9111 §3: nothing may store it), a nonce challenge about this
-  // nonce window (RFC 9449 §8).
-  if (error.code === 'use_dpop_nonce' || error instanceof ServiceUnavailableError) {
-    headers['Cache-Control'] = 'no-store';
-  } else if (request.fromQuery) {
-    headers['Cache-Control'] = 'private';
-  }
-  if (request.crossOrigin) {
-    headers['Access-Control-Expose-Headers'] = exposed.join(', ');
-  }
-  error.headers = headers;
-  return error;
 }

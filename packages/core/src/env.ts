@@ -1,4 +1,4 @@
-import type { JwsAlgorithm } from './jwt/algorithms.js';
+import type { JwsAlgorithm } from './jws/algorithms.js';
 import type { TokenGuardOptions } from './options.js';
 
 const split = (value: string) =>

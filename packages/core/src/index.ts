@@ -1,14 +1,15 @@
 export type { ClaimPrimitive, ClaimRule, ClaimRules } from './authorize/claims.js';
+export { composeRequirements } from './authorize/compose.js';
 export type { AuthRequirements } from './authorize/requirements.js';
 export {
   checkRequirementKeys,
-  composeRequirements,
   REQUIREMENT_KEYS,
+  validateRequirements,
 } from './authorize/requirements.js';
+export type { TokenLocation } from './bearer/options.js';
 export type { ChallengeConfig } from './challenge.js';
 export { buildChallenge, quote } from './challenge.js';
-export type { AccessTokenClaims, AuthContext, TokenGuard } from './create-token-guard.js';
-export { createTokenGuard, isTokenGuard, validateRequirements } from './create-token-guard.js';
+export { createTokenGuard, isTokenGuard } from './create-token-guard.js';
 export type {
   AuthenticatedEvent,
   IntrospectionEvent,
@@ -17,6 +18,7 @@ export type {
   StoreEvent,
 } from './diagnostics.js';
 export { channels } from './diagnostics.js';
+export type { DpopOptions } from './dpop/options.js';
 export { optionsFromEnv } from './env.js';
 export type { AuthErrorCode, AuthErrorResponse } from './errors.js';
 export {
@@ -31,21 +33,20 @@ export {
   ServiceUnavailableError,
   UseDpopNonceError,
 } from './errors.js';
-export type { JwsAlgorithm } from './jwt/algorithms.js';
-export { ASYMMETRIC_ALGORITHMS } from './jwt/algorithms.js';
+export type { ClientAuthMethod } from './introspection/client-auth.js';
+export type { IntrospectionOptions } from './introspection/options.js';
+export type { JwsAlgorithm } from './jws/algorithms.js';
+export { ASYMMETRIC_ALGORITHMS } from './jws/algorithms.js';
+export type { IssuerOptions, JwksOptions } from './jwt/options.js';
 export type { FetchLike } from './lib/http-client.js';
 export type { ProtectedResourceMetadata, ProtectedResourceMetadataOptions } from './metadata.js';
 export { resourceMetadataUrl } from './metadata.js';
-export type {
-  IssuerOptions,
-  JwksOptions,
-  TokenGuardOptions,
-  TokenLocation,
-  VerifiedTokenCacheOptions,
-} from './options.js';
-export type { RequestUrlParts } from './public-url.js';
+export type { MtlsOptions } from './mtls/options.js';
+export type { TokenGuardOptions } from './options.js';
 export { isValidHost } from './public-url.js';
-export type { ClientCertificate, RequestHeaders, TokenRequest } from './request.js';
+export type { ClientCertificate, RequestHeaders, RequestView, TokenRequest } from './request.js';
 export { mergeResponseHeader } from './response-headers.js';
 export type { MemoryStoreOptions, Store } from './store.js';
 export { createMemoryStore, StoreFullError } from './store.js';
+export type { AccessTokenClaims, AuthContext, TokenGuard } from './types.js';
+export type { VerifiedTokenCacheOptions } from './verified-token-cache.js';

@@ -1,4 +1,4 @@
-import type { JwsAlgorithm } from './jwt/algorithms.js';
+import type { ResolvedDpop } from './dpop/options.js';
 
 const WELL_KNOWN = '/.well-known/oauth-protected-resource';
 
@@ -44,34 +44,35 @@ export interface ProtectedResourceMetadataOptions {
   resourceDocumentation?: string;
 }
 
-/** @internal Builds the document from a guard's configuration. */
-export function buildResourceMetadata(input: {
-  resource: string;
+/** @internal The document and its path, from a guard's configuration; none without a `resource`. */
+export function resourceMetadataFor(input: {
+  resource: string | undefined;
   issuers: readonly string[];
   locations: { header: boolean; query: boolean; body: boolean };
-  dpopAlgorithms: readonly JwsAlgorithm[] | undefined;
-  dpopRequired: boolean;
+  dpop: Pick<ResolvedDpop, 'algorithms' | 'mode'> | undefined;
   mtls: boolean;
   extra: ProtectedResourceMetadataOptions;
-}): ProtectedResourceMetadata {
+}): { path: string; document: ProtectedResourceMetadata } | undefined {
+  const { resource, extra } = input;
+  if (resource === undefined) return undefined;
   const methods: string[] = [];
   if (input.locations.header) methods.push('header');
   if (input.locations.body) methods.push('body');
   if (input.locations.query) methods.push('query');
   const doc: ProtectedResourceMetadata = {
-    resource: input.resource,
+    resource,
     authorization_servers: [...input.issuers],
     bearer_methods_supported: methods,
   };
-  if (input.extra.scopesSupported) doc.scopes_supported = [...input.extra.scopesSupported];
-  if (input.dpopAlgorithms) {
-    doc.dpop_signing_alg_values_supported = [...input.dpopAlgorithms];
-    if (input.dpopRequired) doc.dpop_bound_access_tokens_required = true;
+  if (extra.scopesSupported) doc.scopes_supported = [...extra.scopesSupported];
+  if (input.dpop !== undefined) {
+    doc.dpop_signing_alg_values_supported = [...input.dpop.algorithms];
+    if (input.dpop.mode === 'required') doc.dpop_bound_access_tokens_required = true;
   }
   if (input.mtls) doc.tls_client_certificate_bound_access_tokens = true;
-  if (input.extra.resourceName !== undefined) doc.resource_name = input.extra.resourceName;
-  if (input.extra.resourceDocumentation !== undefined) {
-    doc.resource_documentation = input.extra.resourceDocumentation;
+  if (extra.resourceName !== undefined) doc.resource_name = extra.resourceName;
+  if (extra.resourceDocumentation !== undefined) {
+    doc.resource_documentation = extra.resourceDocumentation;
   }
-  return doc;
+  return { path: resourceMetadataPath(resource), document: doc };
 }

@@ -1,14 +1,5 @@
 import { InvalidRequestError } from './errors.js';
-
-/** What an adapter knows about where a request arrived, after its framework's proxy handling. */
-export interface RequestUrlParts {
-  /** `http` or `https` (with or without the trailing colon). */
-  protocol: string;
-  /** The host and optional port, as the framework resolved it (Host or X-Forwarded-Host). */
-  host: string | undefined;
-  /** The path and query as received (`req.originalUrl`, `request.url`). */
-  path: string;
-}
+import type { RequestView, TokenRequest } from './request.js';
 
 // A registered name, an IPv4 address or a bracketed IPv6 address, and an optional port. No
 // userinfo, path, query, fragment or whitespace can pass, so a crafted Host cannot make the URL
@@ -16,7 +7,17 @@ export interface RequestUrlParts {
 const HOST =
   /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
-/** Whether `host` is a syntactically valid `host[:port]`. */
+/**
+ * Whether `host` is a syntactically valid `host[:port]`: a registered name, an IPv4 address or a
+ * bracketed IPv6 address, and an optional port; no userinfo, path, query or whitespace.
+ *
+ * @example
+ * ```ts
+ * isValidHost('api.example.com:8443'); // true
+ * isValidHost('evil.example/path'); // false
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9110#section-7.2
+ */
 export function isValidHost(host: string): boolean {
   return host.length <= 261 && HOST.test(host);
 }
@@ -26,7 +27,7 @@ export function isValidHost(host: string): boolean {
  * prefix) when there is one, else from the protocol and Host the framework resolved. An invalid
  * Host is a 400 `invalid_request`.
  */
-export function buildRequestUrl(parts: RequestUrlParts, publicUrl: URL | undefined): string {
+function buildRequestUrl(parts: RequestView, publicUrl: URL | undefined): string {
   const path = parts.path.startsWith('/') ? parts.path : `/${parts.path}`;
   if (publicUrl !== undefined) {
     const prefix = publicUrl.pathname === '/' ? '' : publicUrl.pathname.replace(/\/$/, '');
@@ -41,4 +42,16 @@ export function buildRequestUrl(parts: RequestUrlParts, publicUrl: URL | undefin
     throw new InvalidRequestError('request.protocol_invalid');
   }
   return `${protocol}://${host}${path}`;
+}
+
+/**
+ * The public absolute URL of a request: a {@link TokenRequest}'s own `url`, or built from a
+ * {@link RequestView}'s parts (see {@link buildRequestUrl}). Read only when a query token or a
+ * DPoP `htu` needs it.
+ */
+export function requestUrl(
+  request: TokenRequest | RequestView,
+  publicUrl: URL | undefined,
+): string {
+  return 'url' in request ? request.url : buildRequestUrl(request, publicUrl);
 }

@@ -41,10 +41,45 @@ export interface ClientCertificate {
   raw: Uint8Array;
 }
 
-/** Reads a single-valued header; an array (several headers) yields the array. */
-export function header(
-  headers: RequestHeaders,
-  name: string,
-): string | readonly string[] | undefined {
-  return headers[name];
+/**
+ * A request as an adapter sees it: where it arrived, as its framework resolved it behind the
+ * proxies it trusts. Core builds the public URL from these parts (or from the guard's `publicUrl`)
+ * only when it needs it, for a query token or the DPoP `htu`, and validates the Host then (a 400
+ * `invalid_request` when it is not a valid `host[:port]`). `body` and `clientCertificate` may be
+ * getters: core reads them only when it needs them. `guard.authenticate()` takes it in place of
+ * a {@link TokenRequest}; `@tokenguard/core/adapter`'s `requestView()` makes one from a framework's
+ * request.
+ *
+ * @example
+ * ```ts
+ * const auth = await guard.authenticate({
+ *   method: req.method,
+ *   protocol: 'https',
+ *   host: req.headers.host,
+ *   path: req.url,
+ *   headers: req.headers,
+ *   rawHeaders: req.rawHeaders,
+ * });
+ * ```
+ */
+export interface RequestView {
+  /** The HTTP method, upper-case. */
+  readonly method: string;
+  /** `http` or `https` (with or without the trailing colon). */
+  readonly protocol: string;
+  /** The host and optional port the client addressed (Host, or X-Forwarded-Host from a trusted proxy). */
+  readonly host: string | undefined;
+  /** The path and query as received (`req.originalUrl`, `request.url`). */
+  readonly path: string;
+  /** Headers with lower-case names. */
+  readonly headers: RequestHeaders;
+  /** Node's `rawHeaders`, so that core sees a second `Authorization` or `DPoP` header. */
+  readonly rawHeaders?: readonly string[];
+  /** The parsed `application/x-www-form-urlencoded` body, for `tokenLocations: ['body']`. */
+  readonly body?: unknown;
+  /** The TLS client certificate, for mTLS-bound tokens. */
+  readonly clientCertificate?: ClientCertificate;
 }
+
+/** Either shape of request `guard.authenticate()` takes. Internal. */
+export type IncomingRequest = TokenRequest | RequestView;

@@ -9,7 +9,7 @@ import {
   type Trap,
 } from '@tokenguard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTokenGuard, type TokenGuard } from '../src/create-token-guard.js';
+import { createTokenGuard, type TokenGuard } from '../src/index.js';
 import { startConformanceApi } from './support/conformance-api.js';
 
 // The attack table (RFC 8725, RFC 9449 §11, RFC 6750 §5, RFC 7662 §4, JWT CVEs) through the

@@ -1,8 +1,8 @@
 import { type AuthorizationServer, createAuthorizationServer } from '@tokenguard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthRequirements } from '../src/authorize/requirements.js';
-import { type AuthContext, createTokenGuard, type TokenGuard } from '../src/create-token-guard.js';
 import { AuthError } from '../src/errors.js';
+import { type AuthContext, createTokenGuard, type TokenGuard } from '../src/index.js';
 
 // What a handler gets in `auth` must not be a handle on shared state: the same verified token
 // (and one empty scope set) is served to every request that presents it.

@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { authorize, compileRequirements } from '../src/authorize/authorize.js';
 import { type ClaimRules, claimsSatisfy, compileClaimRules } from '../src/authorize/claims.js';
-import {
-  authorize,
-  compileRequirements,
-  composeRequirements,
-} from '../src/authorize/requirements.js';
+import { composeRequirements } from '../src/authorize/compose.js';
 import { parseScopes } from '../src/authorize/scopes.js';
 import { AuthError } from '../src/errors.js';
 

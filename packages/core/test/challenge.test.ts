@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { attachHeaders, buildChallenge, type ChallengeConfig, quote } from '../src/challenge.js';
+import { buildChallenge, type ChallengeConfig, quote } from '../src/challenge.js';
 import {
   InsufficientScopeError,
   InsufficientUserAuthenticationError,
@@ -9,6 +9,7 @@ import {
   ServiceUnavailableError,
   UseDpopNonceError,
 } from '../src/errors.js';
+import { attachHeaders } from '../src/respond.js';
 
 const plain: ChallengeConfig = {
   realm: undefined,

@@ -6,12 +6,11 @@ import {
 } from '@tokenguard/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { authorize, compileRequirements } from '../src/authorize/authorize.js';
+import { composeRequirements } from '../src/authorize/compose.js';
 import {
   type AuthRequirements,
-  authorize,
   checkRequirementKeys,
-  compileRequirements,
-  composeRequirements,
   REQUIREMENT_KEYS,
 } from '../src/authorize/requirements.js';
 import { parseScopes } from '../src/authorize/scopes.js';

@@ -7,7 +7,7 @@ import {
   runConformanceCase,
 } from '@tokenguard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTokenGuard, type TokenGuard } from '../src/create-token-guard.js';
+import { createTokenGuard, type TokenGuard } from '../src/index.js';
 import { startConformanceApi } from './support/conformance-api.js';
 
 // The shared adapter table, run against the smallest possible adapter: node:http and core. If

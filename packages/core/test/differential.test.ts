@@ -1,7 +1,7 @@
 import { createLocalJWKSet, exportJWK, generateKeyPair, type JWK, jwtVerify, SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createTokenGuard, type TokenGuard } from '../src/create-token-guard.js';
 import { AuthError } from '../src/errors.js';
+import { createTokenGuard, type TokenGuard } from '../src/index.js';
 
 // tokenguard verifies JWTs on node:crypto for speed; jose is the reference. For the same keys and
 // tokens (valid ones, and each one broken in many ways), both must reach the same verdict.

@@ -9,8 +9,8 @@ import {
   type DpopKey,
 } from '@tokenguard/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTokenGuard } from '../src/create-token-guard.js';
 import { channels } from '../src/diagnostics.js';
+import { createTokenGuard } from '../src/index.js';
 import type { TokenGuardOptions } from '../src/options.js';
 import type { Store } from '../src/store.js';
 import { startApi, testClock } from './support/api.js';
@@ -556,7 +556,7 @@ describe('DPoP configuration', () => {
     [
       'a window in milliseconds',
       { iatWindow: 60_000 },
-      '"dpop.iatWindow" must be a number of seconds',
+      '"dpop.iatWindow" must be a finite number of seconds',
     ],
   ])('rejects %s', (_name, dpop, message) => {
     expect(() => createTokenGuard({ issuer: 'https://a.example/', audience: 'x', dpop })).toThrow(

@@ -1,6 +1,6 @@
 import { type AuthorizationServer, createAuthorizationServer } from '@tokenguard/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTokenGuard, type TokenGuard } from '../src/create-token-guard.js';
+import { createTokenGuard, type TokenGuard } from '../src/index.js';
 import type { TokenGuardOptions } from '../src/options.js';
 import { type ApiResponse, startApi, testClock } from './support/api.js';
 

@@ -1,8 +1,8 @@
 import { createHash, createHmac, generateKeyPairSync, sign } from 'node:crypto';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createTokenGuard, type TokenGuard } from '../src/create-token-guard.js';
 import { AuthError } from '../src/errors.js';
+import { createTokenGuard, type TokenGuard } from '../src/index.js';
 import type { TokenRequest } from '../src/request.js';
 
 // Property-based tests: whatever a client sends, the guard answers 200, 400, 401, 403 or 503 —

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { type AuthorizationServer, createAuthorizationServer } from '@tokenguard/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTokenGuard, type TokenGuard } from '../src/create-token-guard.js';
 import { AuthError } from '../src/errors.js';
+import { createTokenGuard, type TokenGuard } from '../src/index.js';
 import type { IntrospectionOptions } from '../src/introspection/options.js';
 
 // A resource server that introspects is an oracle for whoever sends it tokens (RFC 7662 §4): a

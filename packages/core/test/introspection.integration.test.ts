@@ -5,8 +5,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type AuthorizationServer, createAuthorizationServer } from '@tokenguard/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTokenGuard, type TokenGuard } from '../src/create-token-guard.js';
 import { channels } from '../src/diagnostics.js';
+import { createTokenGuard, type TokenGuard } from '../src/index.js';
 import type { TokenGuardOptions } from '../src/options.js';
 import type { Store } from '../src/store.js';
 import { EXPIRED_TOKEN, INVALID_TOKEN, startApi, testClock } from './support/api.js';
@@ -352,7 +352,7 @@ describe('introspection configuration', () => {
     [
       'a timeout in milliseconds',
       { clientId: 'a', clientSecret: 'b', timeout: 5000 },
-      '"introspection.timeout" must be a number of seconds between 0 and 60',
+      '"introspection.timeout" must be a finite number of seconds between 0 and 60',
     ],
     [
       'an http endpoint off loopback',

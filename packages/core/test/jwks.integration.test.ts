@@ -3,8 +3,8 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { type AuthorizationServer, createAuthorizationServer } from '@tokenguard/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTokenGuard, type TokenGuard } from '../src/create-token-guard.js';
 import { channels, type JwksEvent } from '../src/diagnostics.js';
+import { createTokenGuard, type TokenGuard } from '../src/index.js';
 import type { TokenGuardOptions } from '../src/options.js';
 import { INVALID_TOKEN, startApi, testClock } from './support/api.js';
 

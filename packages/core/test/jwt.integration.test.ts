@@ -2,8 +2,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import diagnostics from 'node:diagnostics_channel';
 import { type AuthorizationServer, createAuthorizationServer, signJwt } from '@tokenguard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTokenGuard, type TokenGuard } from '../src/create-token-guard.js';
 import { channels } from '../src/diagnostics.js';
+import { createTokenGuard, type TokenGuard } from '../src/index.js';
 import type { TokenGuardOptions } from '../src/options.js';
 import { EXPIRED_TOKEN, INVALID_TOKEN, startApi, testClock } from './support/api.js';
 

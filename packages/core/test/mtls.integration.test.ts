@@ -9,8 +9,8 @@ import {
   type TestCertificates,
 } from '@tokenguard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTokenGuard, type TokenGuard } from '../src/create-token-guard.js';
 import { AuthError } from '../src/errors.js';
+import { createTokenGuard, type TokenGuard } from '../src/index.js';
 import type { TokenGuardOptions } from '../src/options.js';
 
 let as: AuthorizationServer;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createTokenGuard } from '../src/create-token-guard.js';
 import { optionsFromEnv } from '../src/env.js';
+import { createTokenGuard } from '../src/index.js';
 import type { TokenGuardOptions } from '../src/options.js';
 
 const base = { issuer: 'https://auth.example.com/', audience: 'https://api.example.com' };

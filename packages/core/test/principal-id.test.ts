@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { principalIdOf } from '../src/jwt/verify-access-token.js';
+import { principalIdOf } from '../src/jwt/verified-token.js';
 
 // The documented format: `<issuer>|<subject>`, or `<issuer>|client:<client_id>` without a
 // subject, with `%` and `|` escaped in the issuer, `%` in the subject, and a subject starting

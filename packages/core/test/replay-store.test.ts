@@ -8,9 +8,9 @@ import {
   type DpopKey,
 } from '@tokenguard/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTokenGuard, type TokenGuard } from '../src/create-token-guard.js';
 import { channels, type StoreEvent } from '../src/diagnostics.js';
 import { AuthError } from '../src/errors.js';
+import { createTokenGuard, type TokenGuard } from '../src/index.js';
 import type { TokenGuardOptions } from '../src/options.js';
 import { createMemoryStore, StoreFullError } from '../src/store.js';
 

@@ -1,7 +1,7 @@
 import { type AuthorizationServer, createAuthorizationServer } from '@tokenguard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTokenGuard, type TokenGuard } from '../src/create-token-guard.js';
 import { AuthError } from '../src/errors.js';
+import { createTokenGuard, type TokenGuard } from '../src/index.js';
 import { createMemoryStore, type Store } from '../src/store.js';
 
 // Two APIs trusting different authorization servers, sharing one store (as two services sharing

@@ -1,12 +1,6 @@
-import { InsufficientScopeError, InsufficientUserAuthenticationError } from '../errors.js';
-import { closestName } from '../lib/closest-name.js';
-import { isJsonObject, type JsonObject, own } from '../lib/json.js';
-import {
-  type ClaimRules,
-  type CompiledClaimRule,
-  claimsSatisfy,
-  compileClaimRules,
-} from './claims.js';
+import { isJsonObject } from '../lib/json.js';
+import { closestName } from '../lib/validate.js';
+import { type ClaimRules, compileClaimRules } from './claims.js';
 import { isScopeToken } from './scopes.js';
 
 /**
@@ -120,7 +114,7 @@ export interface RequirementLevel {
   readonly optional: boolean | undefined;
 }
 
-const EMPTY_LEVEL: RequirementLevel = Object.freeze({
+export const EMPTY_LEVEL: RequirementLevel = Object.freeze({
   scopes: Object.freeze([]),
   anyScopes: Object.freeze([]),
   claims: Object.freeze([]),
@@ -129,18 +123,6 @@ const EMPTY_LEVEL: RequirementLevel = Object.freeze({
   introspect: undefined,
   optional: undefined,
 });
-
-/** Requirements validated once and ready to check. */
-export interface CompiledRequirements {
-  readonly scopes: readonly string[];
-  /** Groups of which at least one scope each is required, outermost first. */
-  readonly anyScopes: readonly (readonly string[])[];
-  readonly claims: readonly CompiledClaimRule[];
-  readonly acrValues: readonly string[] | undefined;
-  readonly maxAge: number | undefined;
-  readonly introspect: boolean;
-  readonly optional: boolean;
-}
 
 function scopeList(value: unknown, name: string): readonly string[] {
   if (value === undefined) return [];
@@ -229,181 +211,16 @@ export function readRequirements(input: unknown, name: string): RequirementLevel
 }
 
 /**
- * Composes levels, outermost first, so that the result only ever adds constraints: the rule of
- * {@link composeRequirements}. Throws a `TypeError` when the step-up `acrValues` of two levels
- * have no value in common (no token could ever pass).
- */
-export function mergeLevels(levels: readonly RequirementLevel[]): RequirementLevel {
-  const present = levels.filter((level) => level !== EMPTY_LEVEL);
-  if (present.length === 0) return EMPTY_LEVEL;
-  if (present.length === 1) return present[0] as RequirementLevel;
-  const scopes = new Set<string>();
-  const groups = new Map<string, readonly string[]>();
-  const claims = new Set<ClaimRules>();
-  let acrValues: readonly string[] | undefined;
-  let maxAge: number | undefined;
-  let introspect: boolean | undefined;
-  let optional: boolean | undefined;
-  for (const level of present) {
-    for (const scope of level.scopes) scopes.add(scope);
-    for (const group of level.anyScopes) {
-      const key = [...group].sort().join(' ');
-      if (!groups.has(key)) groups.set(key, group);
-    }
-    for (const rules of level.claims) claims.add(rules);
-    if (level.acrValues !== undefined) {
-      if (acrValues === undefined) {
-        acrValues = level.acrValues;
-      } else {
-        const next = level.acrValues;
-        const common = acrValues.filter((acr) => next.includes(acr));
-        if (common.length === 0) {
-          throw new TypeError(
-            `tokenguard: "acrValues" of the composed requirements have no value in common (${JSON.stringify(acrValues)} and ${JSON.stringify(next)}): no token could pass`,
-          );
-        }
-        acrValues = Object.freeze(common);
-      }
-    }
-    if (level.maxAge !== undefined) {
-      maxAge = maxAge === undefined ? level.maxAge : Math.min(maxAge, level.maxAge);
-    }
-    if (level.introspect !== undefined) introspect = introspect === true || level.introspect;
-    if (level.optional !== undefined) optional = optional !== false && level.optional;
-  }
-  return Object.freeze({
-    scopes: Object.freeze([...scopes]),
-    anyScopes: Object.freeze([...groups.values()]),
-    claims: Object.freeze([...claims]),
-    acrValues,
-    maxAge,
-    introspect,
-    optional,
-  });
-}
-
-/** A level as plain, frozen `AuthRequirements`, with only the keys that say something. */
-function toRequirements(level: RequirementLevel): AuthRequirements {
-  const out: { -readonly [K in keyof AuthRequirements]: AuthRequirements[K] } = {};
-  if (level.scopes.length > 0) out.scopes = level.scopes;
-  if (level.anyScopes.length > 0) out.anyScopes = level.anyScopes;
-  if (level.claims.length > 0) out.claims = level.claims;
-  if (level.acrValues !== undefined) out.acrValues = level.acrValues;
-  if (level.maxAge !== undefined) out.maxAge = level.maxAge;
-  if (level.introspect === true) out.introspect = true;
-  if (level.optional !== undefined) out.optional = level.optional;
-  return Object.freeze(out);
-}
-
-/**
- * Composes requirement sets declared at several levels, outermost first (guard or module →
- * controller → route → hook), into one set that a token meets exactly when it meets every one of
- * them. Composing only ever adds constraints:
- *
- * - `scopes`: the union; every one is required.
- * - `anyScopes`: each list stays its own "at least one of" group; a 403 names the group that
- *   failed, outermost first.
- * - `claims`: every rule of every level holds, two rules for the same claim included.
- * - `acrValues`: the token's `acr` must be in every level's list, that is in their common values
- *   (lists with none in common are a `TypeError`: no token could pass).
- * - `maxAge`: the smallest (the strictest) wins.
- * - `introspect`: required when any level asks for it.
- * - `optional`: anonymous requests pass only if some level says `optional: true` and no level
- *   says `optional: false`. A level that says nothing has no opinion; an explicit `false`
- *   (a `requireToken()` hook, say) can never be undone by another level.
- *
- * Each set is validated first (a `TypeError` for an unknown key, naming the closest valid one, or
- * a malformed value). The result is a frozen `AuthRequirements` that `authenticate()`,
- * `authorize()` and `composeRequirements()` itself accept. It does NOT check anything against a
- * guard's configuration (`introspect` needs the `introspection` option): pass the result to
- * `guard.checkRequirements()` for that.
+ * Validates route requirements ahead of time (adapters call it when a route is declared), so a
+ * mistake is a `TypeError` at startup rather than an error on the request path: an unknown key
+ * (naming the closest valid one), a malformed scope, claim rule or `maxAge`. It does NOT check
+ * them against a guard's configuration: `guard.checkRequirements()` does.
  *
  * @example
  * ```ts
- * const route = composeRequirements(
- *   { claims: { tenant: { equals: 'acme' } }, anyScopes: ['api:read', 'api:admin'] }, // controller
- *   { claims: { role: { equals: 'admin' } }, anyScopes: ['orders:read', 'orders:admin'] }, // handler
- * );
- * // tenant acme AND role admin AND (api:read OR api:admin) AND (orders:read OR orders:admin)
- * await guard.authenticate(request, route);
+ * validateRequirements({ scopes: ['orders:write'] }, '@Scopes()');
  * ```
- * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
- * @see https://www.rfc-editor.org/rfc/rfc9470#section-3
  */
-export function composeRequirements(
-  ...sets: ReadonlyArray<AuthRequirements | undefined>
-): AuthRequirements {
-  return toRequirements(
-    mergeLevels(sets.map((set, i) => readRequirements(set, `requirements[${i}]`))),
-  );
-}
-
-/** Compiles a validated level into predicates, ready to check on every request. */
-export function compileLevel(level: RequirementLevel): CompiledRequirements {
-  return Object.freeze({
-    scopes: level.scopes,
-    anyScopes: level.anyScopes,
-    claims: Object.freeze(
-      level.claims.flatMap((rules) => compileClaimRules(rules, 'requirements.claims')),
-    ),
-    acrValues: level.acrValues,
-    maxAge: level.maxAge,
-    introspect: level.introspect === true,
-    optional: level.optional === true,
-  });
-}
-
-/** Validates one requirement set and compiles it (a `TypeError` naming the option). */
-export function compileRequirements(
-  input: AuthRequirements | undefined,
-  name = 'requirements',
-): CompiledRequirements {
-  return compileLevel(readRequirements(input, name));
-}
-
-/**
- * Checks an authenticated token against requirements: scopes (403 `insufficient_scope` with the
- * required scopes in the challenge), each "one of" group (403 naming that group), claim rules
- * (403), then step-up (401 `insufficient_user_authentication`, RFC 9470).
- */
-export function authorize(
-  requirements: CompiledRequirements,
-  scopes: ReadonlySet<string>,
-  claims: JsonObject,
-  nowSeconds: number,
-): void {
-  for (const scope of requirements.scopes) {
-    if (!scopes.has(scope)) {
-      throw new InsufficientScopeError('authz.scope_missing', requirements.scopes);
-    }
-  }
-  for (const group of requirements.anyScopes) {
-    if (!group.some((s) => scopes.has(s))) {
-      throw new InsufficientScopeError('authz.scope_missing', group);
-    }
-  }
-  if (requirements.claims.length > 0 && !claimsSatisfy(requirements.claims, claims)) {
-    throw new InsufficientScopeError(
-      'authz.claims',
-      [],
-      'The access token is not authorized for this resource',
-    );
-  }
-  const { acrValues, maxAge } = requirements;
-  if (acrValues !== undefined) {
-    const acr = own(claims, 'acr');
-    if (typeof acr !== 'string' || !acrValues.includes(acr)) {
-      throw new InsufficientUserAuthenticationError('authz.acr', acrValues, maxAge);
-    }
-  }
-  if (maxAge !== undefined) {
-    const authTime = own(claims, 'auth_time');
-    if (
-      typeof authTime !== 'number' ||
-      !Number.isFinite(authTime) ||
-      nowSeconds - authTime > maxAge
-    ) {
-      throw new InsufficientUserAuthenticationError('authz.max_age', acrValues, maxAge);
-    }
-  }
+export function validateRequirements(requirements: AuthRequirements, name = 'requirements'): void {
+  readRequirements(requirements, name);
 }

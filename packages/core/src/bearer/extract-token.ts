@@ -1,6 +1,8 @@
 import { InvalidRequestError, InvalidTokenError } from '../errors.js';
 import { isJsonObject } from '../lib/json.js';
-import type { TokenRequest } from '../request.js';
+import { requestUrl } from '../public-url.js';
+import type { IncomingRequest } from '../request.js';
+import type { ExtractSettings } from './options.js';
 
 /** A token and how it arrived. */
 export interface ExtractedToken {
@@ -10,11 +12,11 @@ export interface ExtractedToken {
 }
 
 /** Which credentials the guard looks for. */
-export interface ExtractOptions {
-  locations: { header: boolean; query: boolean; body: boolean };
+export interface ExtractOptions extends ExtractSettings {
   /** `DPoP` scheme accepted (DPoP enabled). */
-  dpop: boolean;
-  maxTokenLength: number;
+  readonly dpop: boolean;
+  /** The guard's `publicUrl`: what a query token's request URL is built from, when set. */
+  readonly publicUrl?: URL;
 }
 
 // RFC 6750 §2.1 b64token (RFC 7235 token68).
@@ -38,7 +40,7 @@ function checkToken(token: string, maxTokenLength: number): string {
   return token;
 }
 
-function fromHeader(request: TokenRequest, options: ExtractOptions): ExtractedToken | undefined {
+function fromHeader(request: IncomingRequest, options: ExtractOptions): ExtractedToken | undefined {
   const value = request.headers.authorization;
   if (value === undefined) return undefined;
   if (typeof value !== 'string') {
@@ -105,7 +107,7 @@ function parseAuthorization(value: string, options: ExtractOptions): ExtractedTo
  * the scheme is not known. Not on the hot path.
  */
 export function authorizationScheme(
-  request: Pick<TokenRequest, 'headers' | 'rawHeaders'>,
+  request: Pick<IncomingRequest, 'headers' | 'rawHeaders'>,
   options: Pick<ExtractOptions, 'dpop'>,
 ): 'Bearer' | 'DPoP' | undefined {
   let value = request.headers.authorization;
@@ -119,8 +121,8 @@ export function authorizationScheme(
   return knownScheme(value, options)?.scheme;
 }
 
-function fromQuery(request: TokenRequest, options: ExtractOptions): ExtractedToken | undefined {
-  const url = request.url;
+function fromQuery(request: IncomingRequest, options: ExtractOptions): ExtractedToken | undefined {
+  const url = requestUrl(request, options.publicUrl);
   const q = url.indexOf('?');
   if (q === -1 || !url.includes('access_token', q)) return undefined;
   const hash = url.indexOf('#', q);
@@ -133,7 +135,7 @@ function fromQuery(request: TokenRequest, options: ExtractOptions): ExtractedTok
   return { token: checkToken(token, options.maxTokenLength), scheme: 'Bearer', location: 'query' };
 }
 
-function fromBody(request: TokenRequest, options: ExtractOptions): ExtractedToken | undefined {
+function fromBody(request: IncomingRequest, options: ExtractOptions): ExtractedToken | undefined {
   // RFC 6750 §2.2: only a form-encoded body of a method that has body semantics.
   if (request.method === 'GET' || request.method === 'HEAD') return undefined;
   const type = request.headers['content-type'];
@@ -164,7 +166,7 @@ function fromBody(request: TokenRequest, options: ExtractOptions): ExtractedToke
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-2
  */
 export function extractToken(
-  request: TokenRequest,
+  request: IncomingRequest,
   options: ExtractOptions,
 ): ExtractedToken | undefined {
   const { locations } = options;

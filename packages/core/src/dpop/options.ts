@@ -3,10 +3,10 @@ import {
   isJwsAlgorithm,
   isSymmetric,
   type JwsAlgorithm,
-} from '../jwt/algorithms.js';
+} from '../jws/algorithms.js';
+import { fail, seconds } from '../lib/validate.js';
 import type { Store } from '../store.js';
 import { NonceIssuer } from './nonce.js';
-import type { ResolvedDpop } from './verify-proof.js';
 
 /**
  * DPoP (RFC 9449) sender-constrained tokens. Durations are in seconds.
@@ -54,17 +54,21 @@ export interface DpopOptions {
   maxProofLength?: number;
 }
 
-const fail = (message: string): never => {
-  throw new TypeError(`tokenguard: ${message}`);
-};
-
-function seconds(value: unknown, name: string, fallback: number, max: number): number {
-  if (value === undefined) return fallback * 1000;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > max) {
-    fail(`"dpop.${name}" must be a number of seconds between 0 and ${max}`);
-  }
-  return (value as number) * 1000;
+/** DPoP settings after validation. Durations in milliseconds. Internal. */
+export interface ResolvedDpop {
+  mode: 'allowed' | 'required';
+  algorithms: ReadonlySet<JwsAlgorithm>;
+  /** How far back a proof's `iat` may be. */
+  iatWindow: number;
+  /** How far ahead (client clock skew) a proof's `iat` may be. */
+  iatLeeway: number;
+  nonce: NonceIssuer | undefined;
+  maxProofLength: number;
 }
+
+/** `dpop.<name>` in milliseconds. */
+const millis = (value: unknown, name: string, fallback: number, max: number): number =>
+  seconds(value, `dpop.${name}`, fallback, max) * 1000;
 
 /** Validates `dpop` options (a `TypeError` naming the option); `undefined` when DPoP is off. */
 export function resolveDpop(
@@ -102,7 +106,7 @@ export function resolveDpop(
       if (bytes.length < 32) fail('"dpop.nonce.secret" must be at least 32 bytes');
       return bytes;
     });
-    const ttl = seconds(options.nonce.ttl, 'nonce.ttl', 300, 86_400);
+    const ttl = millis(options.nonce.ttl, 'nonce.ttl', 300, 86_400);
     if (ttl < 1000) fail('"dpop.nonce.ttl" must be at least 1 second');
     nonce = new NonceIssuer(secrets, ttl);
   }
@@ -129,8 +133,8 @@ export function resolveDpop(
     settings: {
       mode,
       algorithms: new Set(algorithms as readonly JwsAlgorithm[]),
-      iatWindow: seconds(options.iatWindow, 'iatWindow', 60, 3_600),
-      iatLeeway: seconds(options.iatLeeway, 'iatLeeway', 10, 300),
+      iatWindow: millis(options.iatWindow, 'iatWindow', 60, 3_600),
+      iatLeeway: millis(options.iatLeeway, 'iatLeeway', 10, 300),
       nonce,
       maxProofLength,
     },

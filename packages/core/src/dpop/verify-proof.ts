@@ -1,31 +1,21 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { InvalidDpopProofError, InvalidRequestError, UseDpopNonceError } from '../errors.js';
-import { type JwsAlgorithm, verifySignature } from '../jwt/algorithms.js';
+import { type JwsAlgorithm, verifySignature } from '../jws/algorithms.js';
 import {
   importPublicJwk,
   keyFits,
   type PublicJwk,
   readPublicJwk,
   type SkippedKey,
-} from '../jwt/import-jwk.js';
-import { isJwsShaped, parseJws } from '../jwt/verify-access-token.js';
+} from '../jws/jwk.js';
+import { isJwsShaped, type ParsedJws, parseJws } from '../jws/parse.js';
 import { own } from '../lib/json.js';
-import type { RequestHeaders } from '../request.js';
+import { requestUrl } from '../public-url.js';
+import type { IncomingRequest } from '../request.js';
 import type { NonceIssuer } from './nonce.js';
+import type { ResolvedDpop } from './options.js';
 import { jwkThumbprint } from './thumbprint.js';
-
-/** DPoP settings after validation. Durations in milliseconds. Internal. */
-export interface ResolvedDpop {
-  mode: 'allowed' | 'required';
-  algorithms: ReadonlySet<JwsAlgorithm>;
-  /** How far back a proof's `iat` may be. */
-  iatWindow: number;
-  /** How far ahead (client clock skew) a proof's `iat` may be. */
-  iatLeeway: number;
-  nonce: NonceIssuer | undefined;
-  maxProofLength: number;
-}
 
 /** A proof that passed every check that does not need shared state. */
 export interface CheckedProof {
@@ -47,32 +37,6 @@ const JWK_REASONS: Record<SkippedKey, string> = {
   rsa_too_large: 'dpop.jwk_too_large',
   malformed: 'dpop.jwk_malformed',
 };
-
-/**
- * The DPoP header value of a request, when there is exactly one. Node joins repeated headers of
- * unknown names with ", ", and a compact JWS never contains a comma; `rawHeaders` tells for sure.
- */
-export function readProofHeader(
-  headers: RequestHeaders,
-  rawHeaders: readonly string[] | undefined,
-): string | undefined {
-  const value = headers.dpop;
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') {
-    if (value.length !== 1) throw new InvalidDpopProofError('dpop.multiple_headers');
-    return value[0];
-  }
-  if (value.includes(',')) throw new InvalidDpopProofError('dpop.multiple_headers');
-  if (rawHeaders !== undefined) {
-    let count = 0;
-    for (let i = 0; i < rawHeaders.length; i += 2) {
-      const name = rawHeaders[i];
-      if (name !== undefined && name.length === 4 && name.toLowerCase() === 'dpop') count++;
-    }
-    if (count > 1) throw new InvalidDpopProofError('dpop.multiple_headers');
-  }
-  return value;
-}
 
 // RFC 3986 §2.3 unreserved characters, by code point.
 const UNRESERVED = new Uint8Array(128);
@@ -125,26 +89,27 @@ export function normalizeHtu(value: string): string | undefined {
  */
 export class ProofVerifier {
   readonly #settings: ResolvedDpop;
+  readonly #publicUrl: URL | undefined;
   readonly #keys = new LRUCache<string, KeyObject>({ max: 10_000 });
 
-  constructor(settings: ResolvedDpop) {
+  constructor(settings: ResolvedDpop, publicUrl: URL | undefined) {
     this.#settings = settings;
+    this.#publicUrl = publicUrl;
+  }
+
+  get settings(): ResolvedDpop {
+    return this.#settings;
   }
 
   get nonce(): NonceIssuer | undefined {
     return this.#settings.nonce;
   }
 
-  check(
-    proof: string,
-    request: { method: string; readonly url: string },
-    accessToken: string,
-    nowMs: number,
-  ): CheckedProof {
+  check(proof: string, request: IncomingRequest, accessToken: string, nowMs: number): CheckedProof {
     const settings = this.#settings;
     if (proof.length > settings.maxProofLength) throw new InvalidDpopProofError('dpop.too_long');
     if (!isJwsShaped(proof)) throw new InvalidDpopProofError('dpop.malformed');
-    let jws: ReturnType<typeof parseJws>;
+    let jws: ParsedJws;
     try {
       jws = parseJws(proof);
     } catch {
@@ -175,7 +140,7 @@ export class ProofVerifier {
 
     if (own(payload, 'htm') !== request.method) throw new InvalidDpopProofError('dpop.htm');
     const htu = own(payload, 'htu');
-    const expectedHtu = normalizeHtu(request.url);
+    const expectedHtu = normalizeHtu(requestUrl(request, this.#publicUrl));
     if (expectedHtu === undefined) throw new InvalidRequestError('request.url_invalid');
     if (typeof htu !== 'string' || normalizeHtu(htu) !== expectedHtu) {
       throw new InvalidDpopProofError('dpop.htu');
@@ -213,8 +178,7 @@ export class ProofVerifier {
     const cached = this.#keys.get(jkt);
     if (cached !== undefined) return cached;
     const imported = importPublicJwk(jwk);
-    if (imported === 'malformed') throw new InvalidDpopProofError('dpop.jwk_malformed');
-    if (imported === 'rsa_too_large') throw new InvalidDpopProofError('dpop.jwk_too_large');
+    if (typeof imported === 'string') throw new InvalidDpopProofError(JWK_REASONS[imported]);
     if (imported.unusable !== undefined) throw new InvalidDpopProofError('dpop.jwk_weak');
     this.#keys.set(jkt, imported.key);
     return imported.key;

@@ -1,56 +1,29 @@
 import { createHash } from 'node:crypto';
-import { introspectionChannel, storeChannel, tokenHash } from '../diagnostics.js';
+import { introspectionChannel, tokenHash } from '../diagnostics.js';
 import { InvalidTokenError, ServiceUnavailableError } from '../errors.js';
-import { isJwsAlgorithm } from '../jwt/algorithms.js';
-import {
-  buildVerifiedToken,
-  isJwsShaped,
-  parseJws,
-  type VerifiedToken,
-  verifyJwsSignature,
-} from '../jwt/verify-access-token.js';
-import { UpstreamError } from '../lib/http-client.js';
-import { isJsonObject, type JsonObject, own } from '../lib/json.js';
-import type { GuardConfig, ResolvedIssuer } from '../options.js';
+import type { JwtConfig, ResolvedIssuer } from '../jwt/options.js';
+import { buildVerifiedToken, type VerifiedToken } from '../jwt/verified-token.js';
+import { type HttpClient, UpstreamError } from '../lib/http-client.js';
+import { type JsonObject, own } from '../lib/json.js';
 import type { Store } from '../store.js';
-import { authenticateClient, type ClientAuth } from './client-auth.js';
+import { AnswerCache, type Outcome } from './answer-cache.js';
+import { CallLimiter } from './call-limiter.js';
+import { authenticateClient } from './client-auth.js';
+import type { ResolvedIntrospection } from './options.js';
+import { JWT_RESPONSE_TYPE, readJsonResponse, readJwtResponse, statusVerdict } from './response.js';
 
-/** Introspection settings after validation. Durations in milliseconds. Internal. */
-export interface ResolvedIntrospection {
-  endpoint: string | undefined;
-  /** The issuer whose tokens this endpoint answers for (and whose metadata names it). */
-  issuer: ResolvedIssuer;
-  auth: ClientAuth;
-  mode: 'opaque' | 'always';
-  cacheTtl: number;
-  negativeCacheTtl: number;
-  timeout: number;
-  maxResponseSize: number;
-  failureBackoff: number;
-  jwtResponse: boolean;
-  requireAudience: boolean;
-  /** Calls to the endpoint in flight at once, at most. */
-  maxConcurrentCalls: number;
-  /** Calls waiting for a free slot, at most; more are answered 503 at once. */
-  maxQueuedCalls: number;
-  /** How long a call waits for a free slot before it is answered 503. */
-  queueTimeout: number;
-}
-
-/** The outcome of one introspection call, shared by every request waiting for it. */
-type Outcome =
-  | { kind: 'active'; claims: JsonObject; until: number }
-  | { kind: 'inactive'; reason: string }
-  | { kind: 'unavailable'; reason: string; retryAfter?: number };
-
-/** A call waiting for a free slot. */
-interface Waiter {
-  resolve(acquired: boolean): void;
-  timer: NodeJS.Timeout | undefined;
+/** What an introspector needs of its guard besides its own settings. */
+export interface IntrospectorContext
+  extends Pick<JwtConfig, 'clock' | 'clockTolerance' | 'maxTokenAge' | 'validityRules'> {
+  /** The issuer whose tokens the endpoint answers for. */
+  readonly issuer: ResolvedIssuer;
+  readonly http: HttpClient;
+  /** The guard's `resource`: part of the cache namespace. */
+  readonly resource: string | undefined;
+  readonly store: Store;
 }
 
 const TOKEN_TYPES = new Set(['bearer', 'dpop']);
-const JWT_RESPONSE_TYPE = 'application/token-introspection+jwt';
 
 /**
  * RFC 7662 token introspection with a cache and a single flight per token: concurrent requests
@@ -67,20 +40,17 @@ const JWT_RESPONSE_TYPE = 'application/token-introspection+jwt';
  */
 export class Introspector {
   readonly #settings: ResolvedIntrospection;
-  readonly #config: GuardConfig;
-  readonly #store: Store;
+  readonly #config: IntrospectorContext;
+  readonly #cache: AnswerCache;
   readonly #inflight = new Map<string, Promise<Outcome>>();
-  /** `introspection:<guard namespace>:`, the prefix of every cache key this guard writes. */
-  readonly #keyPrefix: string;
+  readonly #limiter: CallLimiter;
   #failedAt: number | undefined;
-  #calls = 0;
-  readonly #queue: Waiter[] = [];
 
-  constructor(settings: ResolvedIntrospection, config: GuardConfig, store: Store) {
+  constructor(settings: ResolvedIntrospection, context: IntrospectorContext) {
     this.#settings = settings;
-    this.#config = config;
-    this.#store = store;
-    this.#keyPrefix = `introspection:${cacheNamespace(settings, config)}:`;
+    this.#config = context;
+    this.#cache = new AnswerCache(settings, context);
+    this.#limiter = new CallLimiter(settings);
   }
 
   get mode(): 'opaque' | 'always' {
@@ -95,10 +65,10 @@ export class Introspector {
    */
   async introspect(token: string, fresh: boolean): Promise<VerifiedToken> {
     const hash = createHash('sha256').update(token).digest('base64url');
-    const key = this.#keyPrefix + hash;
+    const key = this.#cache.key(hash);
     let outcome: Outcome | undefined;
     if (!fresh) {
-      outcome = await this.#fromStore(key);
+      outcome = await this.#cache.get(key);
       if (outcome !== undefined) {
         this.#publish(() => ({ event: 'cache_hit', tokenId: `sha256:${hash.slice(0, 12)}` }));
       }
@@ -137,7 +107,7 @@ export class Introspector {
 
   /** Applies the same checks as to a JWT's claims. Throws `InvalidTokenError`. */
   #verify(claims: JsonObject, nowSeconds: number): VerifiedToken {
-    const issuer = this.#settings.issuer;
+    const issuer = this.#config.issuer;
     const iss = own(claims, 'iss');
     if (iss !== undefined && iss !== issuer.issuer)
       throw new InvalidTokenError('introspection.iss');
@@ -169,33 +139,9 @@ export class Introspector {
     return verified;
   }
 
-  async #fromStore(key: string): Promise<Outcome | undefined> {
-    let value: string | undefined;
-    try {
-      value = await this.#store.get(key);
-    } catch {
-      // The cache is an optimisation: without it, ask the authorization server.
-      this.#storeFailure('get');
-      return undefined;
-    }
-    if (value === undefined) return undefined;
-    try {
-      const parsed = JSON.parse(value) as { a?: unknown; c?: unknown; u?: unknown };
-      if (parsed.a === 0) return { kind: 'inactive', reason: 'introspection.inactive' };
-      if (parsed.a === 1 && isJsonObject(parsed.c) && typeof parsed.u === 'number') {
-        // A store may keep an entry a little longer than asked; `u` is the real limit.
-        if (parsed.u <= this.#config.clock()) return undefined;
-        return { kind: 'active', claims: parsed.c, until: parsed.u };
-      }
-    } catch {
-      // A corrupt entry is ignored.
-    }
-    return undefined;
-  }
-
   async #call(token: string, key: string): Promise<Outcome> {
     if (this.#inBackoff()) return { kind: 'unavailable', reason: 'introspection.backoff' };
-    const slot = this.#acquire();
+    const slot = this.#limiter.acquire();
     const refused = slot === undefined ? undefined : await slot;
     if (refused !== undefined) {
       // Our own limit, not the server's state: no backoff, and a short Retry-After.
@@ -206,7 +152,7 @@ export class Introspector {
       if (this.#inBackoff()) return { kind: 'unavailable', reason: 'introspection.backoff' };
       return await this.#send(token, key);
     } finally {
-      this.#release();
+      this.#limiter.release();
     }
   }
 
@@ -217,51 +163,13 @@ export class Introspector {
     );
   }
 
-  /**
-   * Takes a call slot: `undefined` at once when one is free, else a promise of a slot handed
-   * over by a finishing call (`undefined`) or of the reason there is none: `saturated` (the
-   * queue is full), `queue_timeout` (no slot within `queueTimeout`).
-   */
-  #acquire(): Promise<'saturated' | 'queue_timeout' | undefined> | undefined {
-    const settings = this.#settings;
-    if (this.#calls < settings.maxConcurrentCalls) {
-      this.#calls++;
-      return undefined;
-    }
-    if (this.#queue.length >= settings.maxQueuedCalls) return Promise.resolve('saturated');
-    return new Promise((resolve) => {
-      const waiter: Waiter = {
-        resolve: (acquired) => resolve(acquired ? undefined : 'queue_timeout'),
-        timer: undefined,
-      };
-      waiter.timer = setTimeout(() => {
-        const index = this.#queue.indexOf(waiter);
-        if (index >= 0) this.#queue.splice(index, 1);
-        waiter.resolve(false);
-      }, settings.queueTimeout);
-      waiter.timer.unref?.();
-      this.#queue.push(waiter);
-    });
-  }
-
-  /** Hands the slot to the longest waiting call, or frees it. */
-  #release(): void {
-    const next = this.#queue.shift();
-    if (next === undefined) {
-      this.#calls--;
-      return;
-    }
-    clearTimeout(next.timer);
-    next.resolve(true);
-  }
-
   async #send(token: string, key: string): Promise<Outcome> {
     const settings = this.#settings;
     const now = this.#config.clock();
     let outcome: Outcome;
     try {
       const endpoint =
-        settings.endpoint ?? (await settings.issuer.metadata.introspectionEndpoint());
+        settings.endpoint ?? (await this.#config.issuer.metadata.introspectionEndpoint());
       const form = new URLSearchParams({ token, token_type_hint: 'access_token' });
       const headers: Record<string, string> = {
         'content-type': 'application/x-www-form-urlencoded',
@@ -294,7 +202,12 @@ export class Introspector {
         return { kind: 'unavailable', reason };
       }
       const claims = settings.jwtResponse
-        ? await this.#readJwtResponse(res.contentType, res.body)
+        ? await readJwtResponse(
+            res.contentType,
+            res.body,
+            this.#config.issuer,
+            settings.auth.clientId,
+          )
         : readJsonResponse(res.contentType, res.body);
       outcome = claims.active === true ? this.#active(claims) : inactive(claims);
       this.#failedAt = undefined;
@@ -320,7 +233,7 @@ export class Introspector {
       tokenId: tokenHash(token),
       active: outcome.kind === 'active',
     }));
-    await this.#save(key, outcome);
+    await this.#cache.save(key, outcome);
     return outcome;
   }
 
@@ -330,59 +243,6 @@ export class Introspector {
     const exp = own(claims, 'exp');
     if (typeof exp === 'number' && Number.isFinite(exp)) until = Math.min(until, exp * 1000);
     return { kind: 'active', claims, until };
-  }
-
-  async #save(key: string, outcome: Outcome): Promise<void> {
-    let value: string;
-    let ttl: number;
-    if (outcome.kind === 'active') {
-      ttl = outcome.until - this.#config.clock();
-      value = JSON.stringify({ a: 1, c: outcome.claims, u: outcome.until });
-    } else if (outcome.kind === 'inactive') {
-      ttl = this.#settings.negativeCacheTtl;
-      value = '{"a":0}';
-    } else {
-      return;
-    }
-    if (ttl <= 0) return;
-    try {
-      await this.#store.set(key, value, Math.ceil(ttl));
-    } catch {
-      this.#storeFailure('set');
-    }
-  }
-
-  async #readJwtResponse(contentType: string, body: Buffer): Promise<JsonObject> {
-    if (mediaType(contentType) !== JWT_RESPONSE_TYPE) throw new UpstreamError('content_type');
-    const text = body.toString('utf8').trim();
-    if (!isJwsShaped(text)) throw new UpstreamError('invalid_json');
-    const jws = parseJws(text);
-    const alg = own(jws.header, 'alg');
-    const issuer = this.#settings.issuer;
-    if (!isJwsAlgorithm(alg) || !issuer.algorithms.has(alg)) {
-      throw new InvalidTokenError('jwt_response.alg');
-    }
-    const typ = own(jws.header, 'typ');
-    if (typeof typ !== 'string' || !/^(application\/)?token-introspection\+jwt$/i.test(typ)) {
-      throw new InvalidTokenError('jwt_response.typ');
-    }
-    const kid = own(jws.header, 'kid');
-    await verifyJwsSignature(jws, alg, typeof kid === 'string' ? kid : undefined, issuer);
-    if (own(jws.payload, 'iss') !== issuer.issuer) throw new InvalidTokenError('jwt_response.iss');
-    const aud = own(jws.payload, 'aud');
-    const clientId = this.#settings.auth.clientId;
-    if (!(aud === clientId || (Array.isArray(aud) && aud.includes(clientId)))) {
-      throw new InvalidTokenError('jwt_response.aud');
-    }
-    const inner = own(jws.payload, 'token_introspection');
-    if (!isJsonObject(inner)) throw new UpstreamError('invalid_json');
-    return inner;
-  }
-
-  #storeFailure(operation: 'get' | 'set'): void {
-    if (storeChannel.hasSubscribers) {
-      storeChannel.publish({ operation, event: 'failure', detail: 'introspection cache skipped' });
-    }
   }
 
   /** Publishes on `tokenguard:introspection`; the event (and the token's hash) is only built
@@ -399,58 +259,10 @@ export class Introspector {
   }
 }
 
-/**
- * What a non-200 introspection status says. `outage`: the server is down, overloaded (429) or
- * replaced by something that is not it (a redirect to a maintenance page, an odd 2xx); this
- * alone starts the failure backoff. `client_refused` (401, 403, 407: our client credentials) and
- * `misconfigured` (404, 405, 406, 415: our endpoint or request): 503, no backoff. `refused`: any
- * other 4xx is about this request, so this token (400, 413, 422, …): 401 for it, no backoff —
- * a made-up token can provoke these, and must not take every other token down with it.
- */
-function statusVerdict(status: number): 'outage' | 'refused' | 'client_refused' | 'misconfigured' {
-  if (status < 400 || status >= 500 || status === 429) return 'outage';
-  if (status === 401 || status === 403 || status === 407) return 'client_refused';
-  if (status === 404 || status === 405 || status === 406 || status === 415) return 'misconfigured';
-  return 'refused';
-}
-
-/**
- * The namespace of this guard's introspection cache entries: a hash of what an answer depends
- * on — the issuer, the endpoint, our client id, and the audiences and resource the guard serves —
- * so two guards sharing a store read each other's answers only when all of it is the same (two
- * instances of one API).
- */
-function cacheNamespace(settings: ResolvedIntrospection, config: GuardConfig): string {
-  const identity = JSON.stringify([
-    settings.issuer.issuer,
-    settings.endpoint ?? null,
-    settings.auth.clientId,
-    [...settings.issuer.audiences].sort(),
-    config.resource ?? null,
-  ]);
-  return createHash('sha256').update(identity).digest('base64url').slice(0, 16);
-}
-
 function inactive(claims: JsonObject): Outcome {
   // Only a JSON boolean `true` is active; `false`, a missing or a non-boolean `active` is not.
   return {
     kind: 'inactive',
     reason: claims.active === false ? 'introspection.inactive' : 'introspection.active_malformed',
   };
-}
-
-function mediaType(contentType: string): string {
-  return (contentType.split(';')[0] ?? '').trim().toLowerCase();
-}
-
-function readJsonResponse(contentType: string, body: Buffer): JsonObject {
-  if (mediaType(contentType) !== 'application/json') throw new UpstreamError('content_type');
-  let value: unknown;
-  try {
-    value = JSON.parse(body.toString('utf8'));
-  } catch {
-    throw new UpstreamError('invalid_json');
-  }
-  if (!isJsonObject(value)) throw new UpstreamError('invalid_json');
-  return value;
 }

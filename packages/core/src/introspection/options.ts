@@ -1,7 +1,6 @@
 import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
-import type { ResolvedIssuer } from '../options.js';
+import { checkUrl, fail, seconds } from '../lib/validate.js';
 import type { ClientAuth, ClientAuthMethod } from './client-auth.js';
-import type { ResolvedIntrospection } from './introspect.js';
 
 /**
  * RFC 7662 introspection, for opaque access tokens and for revocation-sensitive APIs. Durations
@@ -72,17 +71,31 @@ export interface IntrospectionOptions {
   requireAudience?: boolean;
 }
 
-const fail = (message: string): never => {
-  throw new TypeError(`tokenguard: ${message}`);
-};
-
-function seconds(value: unknown, name: string, fallback: number, max: number): number {
-  if (value === undefined) return fallback * 1000;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > max) {
-    fail(`"introspection.${name}" must be a number of seconds between 0 and ${max}`);
-  }
-  return (value as number) * 1000;
+/** Introspection settings after validation. Durations in milliseconds. Internal. */
+export interface ResolvedIntrospection {
+  endpoint: string | undefined;
+  /** The issuer whose tokens this endpoint answers for (and whose metadata names it). */
+  issuer: string;
+  auth: ClientAuth;
+  mode: 'opaque' | 'always';
+  cacheTtl: number;
+  negativeCacheTtl: number;
+  timeout: number;
+  maxResponseSize: number;
+  failureBackoff: number;
+  jwtResponse: boolean;
+  requireAudience: boolean;
+  /** Calls to the endpoint in flight at once, at most. */
+  maxConcurrentCalls: number;
+  /** Calls waiting for a free slot, at most; more are answered 503 at once. */
+  maxQueuedCalls: number;
+  /** How long a call waits for a free slot before it is answered 503. */
+  queueTimeout: number;
 }
+
+/** `introspection.<name>` in milliseconds. */
+const millis = (value: unknown, name: string, fallback: number, max: number): number =>
+  seconds(value, `introspection.${name}`, fallback, max) * 1000;
 
 function defaultAlg(key: KeyObject): string {
   const type = key.asymmetricKeyType;
@@ -101,8 +114,8 @@ function defaultAlg(key: KeyObject): string {
 /** Validates `introspection` options (a `TypeError` naming the option). */
 export function resolveIntrospection(
   options: IntrospectionOptions | undefined,
-  issuers: ReadonlyMap<string, ResolvedIssuer>,
-  checkUrl: (url: string, name: string) => void,
+  issuers: readonly string[],
+  allowInsecure: boolean,
 ): ResolvedIntrospection | undefined {
   if (options === undefined) return undefined;
   if (typeof options !== 'object' || options === null) fail('"introspection" must be an object');
@@ -146,18 +159,19 @@ export function resolveIntrospection(
     fail(`"introspection.clientSecret" is required for ${method}`);
   }
 
-  let issuer: ResolvedIssuer | undefined;
+  let issuer: string | undefined;
   if (options.issuer !== undefined) {
-    issuer = issuers.get(options.issuer);
-    if (issuer === undefined) fail('"introspection.issuer" must be one of the configured issuers');
-  } else if (issuers.size === 1) {
-    issuer = [...issuers.values()][0];
+    if (!issuers.includes(options.issuer))
+      fail('"introspection.issuer" must be one of the configured issuers');
+    issuer = options.issuer;
+  } else if (issuers.length === 1) {
+    issuer = issuers[0];
   } else {
     fail('"introspection.issuer" is required with several issuers');
   }
   if (options.endpoint !== undefined) {
     if (typeof options.endpoint !== 'string') fail('"introspection.endpoint" must be a URL string');
-    checkUrl(options.endpoint, 'introspection.endpoint');
+    checkUrl(options.endpoint, 'introspection.endpoint', allowInsecure);
   }
   const mode = options.mode ?? 'opaque';
   if (mode !== 'opaque' && mode !== 'always')
@@ -177,7 +191,7 @@ export function resolveIntrospection(
       '"introspection.maxResponseSize" must be an integer number of bytes between 256 and 16777216',
     );
   }
-  const timeout = seconds(options.timeout, 'timeout', 5, 60);
+  const timeout = millis(options.timeout, 'timeout', 5, 60);
   if (timeout === 0) fail('"introspection.timeout" must be greater than 0');
   const maxConcurrentCalls = options.maxConcurrentCalls ?? 16;
   if (
@@ -191,7 +205,7 @@ export function resolveIntrospection(
   if (!Number.isInteger(maxQueuedCalls) || maxQueuedCalls < 0 || maxQueuedCalls > 100_000) {
     fail('"introspection.maxQueuedCalls" must be an integer between 0 and 100000');
   }
-  const resolvedIssuer = issuer as ResolvedIssuer;
+  const issuerName = issuer as string;
   const auth: ClientAuth = {
     method: method as ClientAuthMethod,
     clientId: clientId as string,
@@ -199,21 +213,21 @@ export function resolveIntrospection(
     signingKey,
     signingAlg,
     signingKid,
-    assertionAudience: resolvedIssuer.issuer,
+    assertionAudience: issuerName,
   };
   return {
     endpoint: options.endpoint,
-    issuer: resolvedIssuer,
+    issuer: issuerName,
     auth,
     mode,
-    cacheTtl: seconds(options.cacheTtl, 'cacheTtl', 60, 86_400),
-    negativeCacheTtl: seconds(options.negativeCacheTtl, 'negativeCacheTtl', 5, 3_600),
+    cacheTtl: millis(options.cacheTtl, 'cacheTtl', 60, 86_400),
+    negativeCacheTtl: millis(options.negativeCacheTtl, 'negativeCacheTtl', 5, 3_600),
     timeout,
     maxResponseSize,
-    failureBackoff: seconds(options.failureBackoff, 'failureBackoff', 1, 600),
+    failureBackoff: millis(options.failureBackoff, 'failureBackoff', 1, 600),
     maxConcurrentCalls,
     maxQueuedCalls,
-    queueTimeout: seconds(options.queueTimeout, 'queueTimeout', 1, 60),
+    queueTimeout: millis(options.queueTimeout, 'queueTimeout', 1, 60),
     jwtResponse: options.jwtResponse ?? false,
     requireAudience: options.requireAudience ?? true,
   };

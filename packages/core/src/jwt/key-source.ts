@@ -1,9 +1,9 @@
 import { jwksChannel } from '../diagnostics.js';
 import type { MetadataSource } from '../discovery/metadata-source.js';
 import { InvalidTokenError, ServiceUnavailableError } from '../errors.js';
+import type { JwsAlgorithm } from '../jws/algorithms.js';
+import { importJwk, type KeyHandle, keyFits } from '../jws/jwk.js';
 import { type HttpClient, UpstreamError } from '../lib/http-client.js';
-import type { JwsAlgorithm } from './algorithms.js';
-import { importJwk, type KeyHandle, keyFits } from './import-jwk.js';
 
 /** Timing and size limits of a key source, in milliseconds and bytes. */
 export interface KeySourceLimits {

@@ -1,49 +1,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { InvalidTokenError } from '../errors.js';
-import type { TokenRequest } from '../request.js';
-
-/**
- * Certificate-bound access tokens (RFC 8705 §3).
- *
- * @example
- * ```ts
- * // TLS terminated by Node itself (requestCert: true): adapters hand over the peer certificate.
- * createTokenGuard({ issuer, audience, mtls: { required: true } });
- * // TLS terminated by a proxy that strips this header from clients and sets it:
- * createTokenGuard({ issuer, audience, mtls: { certificateHeader: 'x-ssl-client-cert' } });
- * ```
- */
-export interface MtlsOptions {
-  /** Every token must be certificate-bound (`cnf["x5t#S256"]`). Default false. */
-  required?: boolean;
-  /**
-   * A request header in which a trusted TLS-terminating proxy passes the client certificate (PEM,
-   * URL-encoded like nginx's `$ssl_client_escaped_cert`, or base64 DER). Only set it when the
-   * proxy removes that header from client requests: otherwise clients could forge it.
-   */
-  certificateHeader?: string;
-}
-
-/** Validated mTLS settings. Internal. */
-export interface ResolvedMtls {
-  required: boolean;
-  certificateHeader: string | undefined;
-}
-
-export function resolveMtls(options: MtlsOptions | undefined): ResolvedMtls | undefined {
-  if (options === undefined) return undefined;
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError('tokenguard: "mtls" must be an object');
-  }
-  if (options.required !== undefined && typeof options.required !== 'boolean') {
-    throw new TypeError('tokenguard: "mtls.required" must be a boolean');
-  }
-  const header = options.certificateHeader;
-  if (header !== undefined && (typeof header !== 'string' || !/^[a-z0-9-]+$/i.test(header))) {
-    throw new TypeError('tokenguard: "mtls.certificateHeader" must be a header name');
-  }
-  return { required: options.required ?? false, certificateHeader: header?.toLowerCase() };
-}
+import type { ClientCertificate, RequestHeaders } from '../request.js';
+import type { ResolvedMtls } from './options.js';
 
 /** The DER of a certificate passed by a proxy, or `undefined` when it is absent or unreadable. */
 function certificateFromHeader(value: string | readonly string[] | undefined): Buffer | undefined {
@@ -60,9 +18,15 @@ function certificateFromHeader(value: string | readonly string[] | undefined): B
   return Buffer.from(base64, 'base64');
 }
 
+/** What the binding check reads of a request. */
+interface CertificateSource {
+  readonly headers: RequestHeaders;
+  readonly clientCertificate?: ClientCertificate;
+}
+
 /** base64url(SHA-256(DER)) of the request's client certificate, or `undefined`. */
 export function clientCertificateThumbprint(
-  request: TokenRequest,
+  request: CertificateSource,
   settings: ResolvedMtls,
 ): string | undefined {
   let der: Uint8Array | undefined = request.clientCertificate?.raw;
@@ -88,7 +52,7 @@ export function clientCertificateThumbprint(
  */
 export function checkCertificateBinding(
   bound: string | undefined,
-  request: TokenRequest,
+  request: CertificateSource,
   settings: ResolvedMtls | undefined,
 ): void {
   if (bound === undefined) {

@@ -2,8 +2,8 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AuthRequirements } from '../../src/authorize/requirements.js';
-import type { TokenGuard } from '../../src/create-token-guard.js';
 import { AuthError } from '../../src/errors.js';
+import type { TokenGuard } from '../../src/index.js';
 
 /** What a client of the test API sees. */
 export interface ApiResponse {

@@ -2,9 +2,10 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CONFORMANCE_ROUTES, type ConformanceRoute, conformanceBody } from '@tokenguard/testing';
-import { type AuthRequirements, composeRequirements } from '../../src/authorize/requirements.js';
-import type { TokenGuard } from '../../src/create-token-guard.js';
+import { composeRequirements } from '../../src/authorize/compose.js';
+import type { AuthRequirements } from '../../src/authorize/requirements.js';
 import { AuthError } from '../../src/errors.js';
+import type { TokenGuard } from '../../src/index.js';
 
 /**
  * A route's requirements as a bare adapter states them: its outer level, then its own, composed
@@ -55,13 +56,9 @@ export async function startConformanceApi(
           : await guard.authenticate(
               {
                 method: req.method ?? 'GET',
-                get url() {
-                  return guard.requestUrl({
-                    protocol: 'http',
-                    host: req.headers.host,
-                    path: req.url ?? '/',
-                  });
-                },
+                protocol: 'http',
+                host: req.headers.host,
+                path: req.url ?? '/',
                 headers: req.headers,
                 rawHeaders: req.rawHeaders,
               },

@@ -121,10 +121,11 @@ export function readPublicJwk(input: unknown): PublicJwk | SkippedKey {
 }
 
 /**
- * Imports a checked JWK as a public `KeyObject`. RSA keys are measured exactly once imported: a
- * modulus over 8192 bits or an exponent over 2^32 is `rsa_too_large`; a modulus under 2048 bits
- * or an exponent below 65537 (or even) is imported but `weak_rsa`, so that a token signed by one
- * is rejected as such instead of looking like an unknown key.
+ * Imports a JWK that passed {@link readPublicJwk} as a public `KeyObject`: the one import every
+ * verification key goes through (JWKS keys and DPoP proof keys). RSA keys are measured exactly
+ * once imported: a modulus over 8192 bits or an exponent over 2^32 is `rsa_too_large`; a modulus
+ * under 2048 bits or an exponent below 65537 (or even) is imported but `weak_rsa`, so that a
+ * token signed by one is rejected as such instead of looking like an unknown key.
  */
 export function importPublicJwk(
   jwk: PublicJwk,
@@ -149,7 +150,7 @@ export function importPublicJwk(
 }
 
 /**
- * Imports one JWK from an issuer's key set as a public `KeyObject`, or says why it is skipped:
+ * Imports one JWK from an issuer's key set as a {@link KeyHandle}, or says why it is skipped:
  * {@link readPublicJwk}'s rules, then {@link importPublicJwk}.
  */
 export function importJwk(input: unknown): KeyHandle | SkippedKey {

@@ -1,0 +1,134 @@
+import type { ExtractedToken } from './bearer/extract-token.js';
+import { buildChallenge, type ChallengeConfig } from './challenge.js';
+import { rejectedChannel, tokenHash } from './diagnostics.js';
+import { AuthError, ServiceUnavailableError } from './errors.js';
+import type { VerifiedToken } from './jwt/verified-token.js';
+import type { AuthContext } from './types.js';
+
+/** What the failed request contributes to its challenge. */
+export interface ChallengeRequest {
+  /** The scheme the client used, when known; the `error` attribute goes on its challenge. */
+  scheme: 'Bearer' | 'DPoP' | undefined;
+  /** The token came in the query string: the answer must not be cached publicly (RFC 6750 §2.3). */
+  fromQuery: boolean;
+  /** A cross-origin request: expose the challenge to browser clients. */
+  crossOrigin: boolean;
+  /** A fresh DPoP server nonce to offer (RFC 9449 §8, §9). */
+  dpopNonce: string | undefined;
+}
+
+/**
+ * The headers of every answer, accepted or rejected, in one place:
+ * - a rejection: the challenge (none for a 503, which carries `Retry-After` instead);
+ * - a fresh DPoP server nonce (RFC 9449 §8, §9): `DPoP-Nonce`;
+ * - `Cache-Control`: `no-store` for a 503 and a nonce challenge (RFC 9111 §3: about this moment,
+ *   this nonce window), else `private` when the token came in the query string (RFC 6750 §2.3);
+ * - for a cross-origin request, `Access-Control-Expose-Headers` naming the headers a browser
+ *   client must read.
+ * `undefined` when an accepted request needs none (the usual case: nothing is allocated).
+ */
+function responseHeaders(
+  error: AuthError | undefined,
+  config: ChallengeConfig,
+  request: ChallengeRequest,
+): Record<string, string> | undefined {
+  if (error === undefined && !request.fromQuery && request.dpopNonce === undefined)
+    return undefined;
+  const headers: Record<string, string> = {};
+  const exposed: string[] = [];
+  if (error instanceof ServiceUnavailableError) {
+    headers['Retry-After'] = String(error.retryAfter);
+    exposed.push('Retry-After');
+  } else if (error !== undefined) {
+    headers['WWW-Authenticate'] = buildChallenge(error, config, request.scheme);
+    exposed.push('WWW-Authenticate');
+  }
+  if (request.dpopNonce !== undefined) {
+    headers['DPoP-Nonce'] = request.dpopNonce;
+    exposed.push('DPoP-Nonce');
+  }
+  if (
+    error !== undefined &&
+    (error.code === 'use_dpop_nonce' || error instanceof ServiceUnavailableError)
+  ) {
+    headers['Cache-Control'] = 'no-store';
+  } else if (request.fromQuery) {
+    headers['Cache-Control'] = 'private';
+  }
+  if (request.crossOrigin && exposed.length > 0) {
+    headers['Access-Control-Expose-Headers'] = exposed.join(', ');
+  }
+  return headers;
+}
+
+/**
+ * Fills in `error.headers` for the request that failed (see {@link responseHeaders}). Every 503
+ * carries `Retry-After` and `Cache-Control: no-store`.
+ */
+export function attachHeaders(
+  error: AuthError,
+  config: ChallengeConfig,
+  request: ChallengeRequest,
+): AuthError {
+  error.headers = responseHeaders(error, config, request) as Record<string, string>;
+  return error;
+}
+
+/**
+ * The principal of an accepted request, with the headers the adapter adds to the response
+ * (`Cache-Control: private` for a query token, a fresh `DPoP-Nonce`).
+ */
+export function accept(
+  extracted: ExtractedToken,
+  verified: VerifiedToken,
+  config: ChallengeConfig,
+  crossOrigin: boolean,
+  dpopNonce: string | undefined,
+): AuthContext {
+  const context: { -readonly [K in keyof AuthContext]: AuthContext[K] } = {
+    token: extracted.token,
+    scheme: extracted.scheme,
+    format: verified.format,
+    claims: verified.claims,
+    issuer: verified.issuer,
+    scopes: verified.scopes,
+  };
+  if (verified.principalId !== undefined) context.principalId = verified.principalId;
+  if (verified.subject !== undefined) context.subject = verified.subject;
+  if (verified.clientId !== undefined) context.clientId = verified.clientId;
+  if (verified.exp !== undefined) context.expiresAt = new Date(verified.exp * 1000);
+  if (verified.confirmation !== undefined) context.confirmation = verified.confirmation;
+  if (extracted.location === 'query' || dpopNonce !== undefined) {
+    context.responseHeaders = responseHeaders(undefined, config, {
+      scheme: extracted.scheme,
+      fromQuery: extracted.location === 'query',
+      crossOrigin,
+      dpopNonce,
+    });
+  }
+  return context;
+}
+
+/**
+ * A rejected request: an `AuthError` gets its response headers and is published on
+ * `tokenguard:rejected` (with the token's hash, never the token or its own `jti`: it is not
+ * trusted). Anything else is returned as it is, to be rethrown.
+ */
+export function reject(
+  error: unknown,
+  config: ChallengeConfig,
+  request: ChallengeRequest,
+  token: string | undefined,
+): unknown {
+  if (!(error instanceof AuthError)) return error;
+  attachHeaders(error, config, request);
+  if (rejectedChannel.hasSubscribers) {
+    rejectedChannel.publish({
+      status: error.status,
+      code: error.code,
+      reason: error.reason,
+      tokenId: token === undefined ? undefined : tokenHash(token),
+    });
+  }
+  return error;
+}
