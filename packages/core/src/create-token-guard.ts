@@ -100,6 +100,9 @@ class Guard implements TokenGuard {
       }
       const { token } = extracted;
       const nowMs = this.#config.clock();
+      // The proof's own checks, signature included, before the token costs an upstream call.
+      const proof =
+        proofHeader === undefined ? undefined : dpop?.check(proofHeader, request, token, nowMs);
 
       // 2. Verify.
       const now = nowMs / 1000;
@@ -123,11 +126,6 @@ class Guard implements TokenGuard {
       }
 
       // 3. Bind.
-      if (proofHeader !== undefined && verified.confirmation?.jkt === undefined) {
-        throw new InvalidTokenError('dpop.token_not_bound');
-      }
-      const proof =
-        proofHeader === undefined ? undefined : dpop?.check(proofHeader, request, token, nowMs);
       const binding = bindToken(verified, proof, request, this.#config);
       if (binding !== undefined) await binding;
 

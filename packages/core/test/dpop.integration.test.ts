@@ -470,6 +470,45 @@ describe('scheme rules', () => {
   });
 });
 
+describe('the proof is checked before the token costs an upstream call', () => {
+  // A bad proof sent with an opaque token must cost no introspection call: the proof's own checks
+  // (shape, typ, alg, jwk, signature, htm, htu, iat, jti, ath) come before the token is verified.
+  const introspecting = () =>
+    start(
+      {},
+      {
+        introspection: {
+          clientId: as.defaultClient.clientId,
+          clientSecret: as.defaultClient.clientSecret,
+        },
+      },
+    );
+  const other = createDpopKey('ES256');
+
+  it.each([
+    ['the wrong method', { claims: { htm: 'POST' } }],
+    ['the wrong URL', { htu: 'http://127.0.0.1:1/elsewhere' }],
+    ['an old iat', { iat: Math.floor(Date.now() / 1000) - 3600 }],
+    ['no jti', { claims: { jti: undefined } }],
+    ['another typ', { header: { typ: 'JWT' } }],
+    ['a signature by another key', { signingKey: other.privateKey }],
+    ['the ath of another token', { accessToken: 'another-token' }],
+  ])('a proof with %s: 401 invalid_dpop_proof, no introspection call', async (_name, proof) => {
+    const api = await introspecting();
+    const opaque = await as.mintOpaqueToken({ cnf: { jkt: key.thumbprint } });
+    as.resetCounts();
+    const res = await dpopCall(api, { token: opaque, proof });
+    expect({ status: res.status, challenge: res.challenge }).toEqual({
+      status: 401,
+      challenge: INVALID_PROOF,
+    });
+    expect(as.counts.introspection).toBe(0);
+    // The same token with a good proof is introspected once, and accepted.
+    expect((await dpopCall(api, { token: opaque })).status).toBe(200);
+    expect(as.counts.introspection).toBe(1);
+  });
+});
+
 describe('server nonces (RFC 9449 §9), stateless', () => {
   const secret = 'a-dpop-nonce-secret-of-32-bytes-or-more';
 
