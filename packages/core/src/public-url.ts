@@ -28,7 +28,8 @@ export function isValidHost(host: string): boolean {
  * Host is a 400 `invalid_request`.
  */
 function buildRequestUrl(parts: RequestView, publicUrl: URL | undefined): string {
-  const path = parts.path.startsWith('/') ? parts.path : `/${parts.path}`;
+  const received = parts.path;
+  const path = received.startsWith('/') ? received : `/${received}`;
   if (publicUrl !== undefined) {
     const prefix = publicUrl.pathname === '/' ? '' : publicUrl.pathname.replace(/\/$/, '');
     return `${publicUrl.origin}${prefix}${path}`;
