@@ -1,5 +1,4 @@
-import type { TLSSocket } from 'node:tls';
-import type { ClientCertificate, TokenGuard, TokenRequest } from '@tokenguard/core';
+import type { RequestReader } from '@tokenguard/core/adapter';
 import type { Request } from 'express';
 
 type TrustFunction = (address: string | undefined, hop: number) => boolean;
@@ -49,63 +48,20 @@ function isExpress4(req: ExpressRequest): boolean {
 }
 
 /**
- * The client certificate of a TLS connection Node terminated itself (`https.createServer` with
- * `requestCert: true`), for certificate-bound tokens (RFC 8705). Behind a TLS-terminating proxy
- * there is none here: core's `mtls.certificateHeader` reads it from the proxy's header instead.
+ * How core reads an Express request (`@tokenguard/core/adapter`'s `requestView()`): the protocol
+ * and Host as Express's `trust proxy` setting resolves them (`req.protocol`, {@link requestHost}),
+ * the path as received (`req.originalUrl`, unchanged by mounting), the body a body parser such as
+ * `express.urlencoded()` left (for `tokenLocations: ['body']`) and the TLS socket. Core reads the
+ * URL parts only for a query token or the DPoP `htu`, builds the URL from them (or from the
+ * guard's `publicUrl`) and validates the Host (400 on a bad one).
  */
-function peerCertificate(req: ExpressRequest): ClientCertificate | undefined {
-  const socket = req.socket as Partial<TLSSocket>;
-  if (socket.encrypted !== true || typeof socket.getPeerCertificate !== 'function') {
-    return undefined;
-  }
-  const raw = socket.getPeerCertificate().raw as Buffer | undefined;
-  return raw === undefined || raw.length === 0 ? undefined : { raw };
-}
-
-/**
- * An Express request as core's `TokenRequest`. The public URL is a lazy getter (core reads it only
- * for query tokens and DPoP `htu`), built by `guard.requestUrl()` from the trust-proxy aware
- * `req.protocol` and Host, or from the guard's `publicUrl`. `req.body` is read when core needs it
- * (`tokenLocations: ['body']`, after a body parser such as `express.urlencoded()`), and so is the
- * TLS client certificate (only for a certificate-bound token). A class, not an object literal
- * with getters: this runs on every request, and accessors on the prototype cost nothing per
- * request while an object literal allocates a closure for each.
- */
-class ExpressTokenRequest implements TokenRequest {
-  readonly method: string;
-  readonly headers: ExpressRequest['headers'];
-  readonly rawHeaders: readonly string[];
-  readonly #guard: TokenGuard;
-  readonly #req: ExpressRequest;
-  #url: string | undefined;
-
-  constructor(guard: TokenGuard, req: ExpressRequest) {
-    this.method = req.method;
-    this.headers = req.headers;
-    this.rawHeaders = req.rawHeaders;
-    this.#guard = guard;
-    this.#req = req;
-  }
-
-  get url(): string {
-    this.#url ??= this.#guard.requestUrl({
-      protocol: this.#req.protocol,
-      host: requestHost(this.#req),
-      path: this.#req.originalUrl,
-    });
-    return this.#url;
-  }
-
-  get body(): unknown {
-    return this.#req.body as unknown;
-  }
-
-  get clientCertificate(): ClientCertificate | undefined {
-    return peerCertificate(this.#req);
-  }
-}
-
-/** Maps an Express request to core's `TokenRequest` (see {@link ExpressTokenRequest}). */
-export function toTokenRequest(guard: TokenGuard, req: ExpressRequest): TokenRequest {
-  return new ExpressTokenRequest(guard, req);
-}
+export const expressReader: RequestReader<ExpressRequest> = {
+  method: (req) => req.method,
+  headers: (req) => req.headers,
+  rawHeaders: (req) => req.rawHeaders,
+  protocol: (req) => req.protocol,
+  host: requestHost,
+  path: (req) => req.originalUrl,
+  body: (req) => req.body as unknown,
+  socket: (req) => req.socket,
+};

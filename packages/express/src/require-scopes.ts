@@ -1,51 +1,31 @@
-import {
-  type AuthRequirements,
-  buildChallenge,
-  type ClaimRules,
-  MissingTokenError,
-  validateRequirements,
-} from '@tokenguard/core';
-import { recalledRequest } from './lib/request-state.js';
+import { type AuthRequirements, type ClaimRules, validateRequirements } from '@tokenguard/core';
+import { authorizeRequest, requestState } from '@tokenguard/core/adapter';
 import type { AuthMiddleware } from './types.js';
 
 let warned = false;
 
-// No requireToken()/optionalToken() ran before: the request is not authenticated (401), and there
-// is no guard whose realm or resource the challenge could name, so it is a bare Bearer challenge.
-function notAuthenticated(name: string): MissingTokenError {
-  if (!warned) {
-    warned = true;
-    process.emitWarning(
-      `${name}() ran before requireToken() or optionalToken(); the request is answered 401`,
-      { code: 'TOKENGUARD_NOT_AUTHENTICATED' },
-    );
-  }
-  const error = new MissingTokenError('express.not_authenticated');
-  error.headers = {
-    'WWW-Authenticate': buildChallenge(
-      error,
-      { realm: undefined, resourceMetadata: undefined, dpopAlgs: undefined, dpopRequired: false },
-      undefined,
-    ),
-  };
-  return error;
+// No requireToken()/optionalToken() ran before: core answers 401 with a bare challenge. Say why
+// once, since it is a mistake in the application's middleware order.
+function warnNotAuthenticated(name: string): void {
+  if (warned) return;
+  warned = true;
+  process.emitWarning(
+    `${name}() ran before requireToken() or optionalToken(); the request is answered 401`,
+    { code: 'TOKENGUARD_NOT_AUTHENTICATED' },
+  );
 }
 
 /**
  * Checks requirements on a request that `requireToken()` or `optionalToken()` already
- * authenticated. The decision is core's: `guard.authorize()` checks the principal the guard
+ * authenticated. The decision is core's: `authorizeRequest()` checks the principal the guard
  * resolved, without authenticating again (a DPoP proof is single-use, so that would be a replay).
  */
 function authorizeWith(name: string, requirements: Readonly<AuthRequirements>): AuthMiddleware {
   validateRequirements(requirements, name);
   return (req, _res, next) => {
-    const state = recalledRequest(req);
-    if (state === undefined) {
-      next(notAuthenticated(name));
-      return;
-    }
+    if (requestState(req) === undefined) warnNotAuthenticated(name);
     try {
-      state.guard.authorize(state.auth, requirements, state.request);
+      authorizeRequest(req, requirements);
     } catch (error) {
       next(error);
       return;

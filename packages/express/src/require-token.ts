@@ -1,8 +1,8 @@
 import type { AuthContext, AuthRequirements, TokenGuard } from '@tokenguard/core';
+import { authenticateRequest, requestView } from '@tokenguard/core/adapter';
 import { setHeaders } from './lib/headers.js';
-import { type RequestState, rememberRequest } from './lib/request-state.js';
 import { resolveGuard } from './lib/resolve-guard.js';
-import { toTokenRequest } from './request.js';
+import { expressReader } from './request.js';
 import type { AuthClaims, AuthMiddleware, GuardOptions, RouteRequirements } from './types.js';
 
 function authenticateWith(
@@ -10,16 +10,12 @@ function authenticateWith(
   requirements: Readonly<AuthRequirements> | undefined,
 ): AuthMiddleware {
   return async (req, res, next) => {
-    const request = toTokenRequest(guard, req);
-    const state: RequestState = { guard, request };
-    rememberRequest(req, state);
     let auth: AuthContext | undefined;
     try {
-      // The same requirements object on every request: core compiles it once.
-      auth =
-        requirements === undefined
-          ? await guard.authenticate(request)
-          : await guard.authenticate(request, requirements);
+      // The same requirements object on every request: core compiles it once. A request this
+      // guard already authenticated (an app-level requireToken(), then a route's) is authorized
+      // on its principal: a DPoP proof is single-use.
+      auth = await authenticateRequest(guard, req, requestView(req, expressReader), requirements);
     } catch (error) {
       // Express 4 ignores a returned promise: errors must reach next() explicitly.
       next(error);
@@ -28,7 +24,6 @@ function authenticateWith(
     // The claims type is the one the application declared (AuthClaims); core verified the
     // token, not the shape of its custom claims.
     req.auth = auth as AuthContext<AuthClaims> | undefined;
-    state.auth = auth;
     if (auth?.responseHeaders !== undefined) setHeaders(res, auth.responseHeaders);
     next();
   };

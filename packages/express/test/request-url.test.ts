@@ -1,9 +1,10 @@
 import { createTokenGuard, type TokenGuard } from '@tokenguard/core';
+import { requestView } from '@tokenguard/core/adapter';
 import { type AuthorizationServer, createAuthorizationServer } from '@tokenguard/testing';
 import type { Express, RequestHandler } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authErrorHandler, requireToken } from '../src/index.js';
-import { toTokenRequest } from '../src/request.js';
+import { expressReader } from '../src/request.js';
 import { bearer, EXPRESS_VERSIONS, listen, send } from './helpers.js';
 
 let as: AuthorizationServer;
@@ -31,7 +32,7 @@ const showUrl =
   (g: () => TokenGuard): RequestHandler =>
   (req, res) => {
     try {
-      res.json({ url: toTokenRequest(g(), req).url });
+      res.json({ url: g().requestUrl(requestView(req, expressReader)) });
     } catch (error) {
       res.status(400).json({ code: (error as { code?: string }).code });
     }

@@ -59,6 +59,11 @@ describe.each(EXPRESS_VERSIONS)('DPoP on %s', (_name, createApp) => {
     app.get('/later/orders', requireToken(dpopGuard), requireScopes('orders:read'), (_req, res) => {
       res.end();
     });
+    // Two requireToken() with one guard: an app-level one, then a route's with requirements.
+    app.use('/twice', requireToken(dpopGuard));
+    app.get('/twice/orders', requireToken(dpopGuard, { scopes: ['orders:write'] }), (_req, res) => {
+      res.end();
+    });
     const serverError: ErrorRequestHandler = (err, _req, res, _next) => {
       res.status(500).json({ code: err.code, message: err.message });
     };
@@ -121,6 +126,21 @@ describe.each(EXPRESS_VERSIONS)('DPoP on %s', (_name, createApp) => {
     expect(reply.status).toBe(403);
     expect(reply.headers['www-authenticate']).toContain('error="insufficient_scope"');
     expect(reply.headers['www-authenticate']).toContain('scope="orders:read"');
+  });
+
+  it('authenticates a DPoP request once when two requireToken() run on it', async () => {
+    // The second checks its requirements on the principal the first verified: authenticating
+    // again would replay the single-use proof (401 invalid_dpop_proof).
+    const htu = `http://127.0.0.1:${server.port}/twice/orders`;
+    const reply = await dpopCall('/twice/orders', htu);
+    expect(reply.status).toBe(403);
+    expect(reply.headers['www-authenticate']).toContain('error="insufficient_scope"');
+    const wide = await as.mintAccessToken({ scope: 'orders:write', cnf: { jkt: key.thumbprint } });
+    const proof = await createDpopProof({ key, htm: 'GET', htu, accessToken: wide });
+    const accepted = await send(`${server.baseUrl}/twice/orders`, {
+      headers: { authorization: `DPoP ${wide}`, dpop: proof },
+    });
+    expect(accepted.status).toBe(200);
   });
 
   it('answers use_dpop_nonce with a DPoP-Nonce header, then accepts the nonce', async () => {

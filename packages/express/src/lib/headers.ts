@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { mergeResponseHeader } from '@tokenguard/core';
+import { mergeResponseHeader } from '@tokenguard/core/adapter';
 
 /**
  * Sets response headers from core. `Access-Control-Expose-Headers` is merged with what a CORS

@@ -1,14 +1,12 @@
 import {
   type AuthRequirements,
-  checkRequirementKeys,
-  composeRequirements,
   createTokenGuard,
   isTokenGuard,
   optionsFromEnv,
   type TokenGuard,
   type TokenGuardOptions,
-  validateRequirements,
 } from '@tokenguard/core';
+import { pickRequirements, routeRequirements } from '@tokenguard/core/adapter';
 
 let envGuard: { key: string; guard: TokenGuard } | undefined;
 
@@ -51,18 +49,12 @@ export function checkRequirements(
   if (typeof requirements !== 'object' || requirements === null || isTokenGuard(requirements)) {
     throw new TypeError(`tokenguard: the requirements of ${name}() must be an object`);
   }
-  if (Object.hasOwn(requirements, 'optional')) {
-    throw new TypeError(
-      `tokenguard: "${name}.optional" is not an option; use optionalToken() for anonymous access`,
-    );
-  }
-  checkRequirementKeys(requirements, name, {
+  return pickRequirements(requirements, name, {
+    refuse: { optional: 'use optionalToken() for anonymous access' },
     hint: withoutGuard
       ? 'guard options need "issuer" (or "issuers"), or pass a guard from createTokenGuard()'
       : undefined,
   });
-  validateRequirements(requirements as AuthRequirements, name);
-  return Object.freeze({ ...(requirements as AuthRequirements) });
 }
 
 /**
@@ -99,7 +91,8 @@ export function resolveGuard(
     guard = defaultGuard();
   }
   // optionalToken(): one more level, composed by core's rule like any other.
-  if (extra !== undefined) requirements = composeRequirements(requirements, extra);
-  if (requirements !== undefined) guard.checkRequirements(requirements, name);
+  if (requirements !== undefined || extra !== undefined) {
+    requirements = routeRequirements(guard, name, requirements, extra);
+  }
   return { guard, requirements };
 }
