@@ -23,8 +23,8 @@ import {
   resourceMetadataFor,
 } from './metadata.js';
 import { resolveOptions, type TokenGuardOptions } from './options.js';
-import { requestUrl } from './public-url.js';
-import type { IncomingRequest, RequestView, TokenRequest } from './request.js';
+import { buildRequestUrl, type RequestUrlParts } from './public-url.js';
+import type { IncomingRequest, TokenRequest } from './request.js';
 import { accept, reject } from './respond.js';
 import type { AuthContext, TokenGuard } from './types.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
@@ -238,8 +238,8 @@ class Guard implements TokenGuard {
     }
   }
 
-  requestUrl(parts: Pick<RequestView, 'protocol' | 'host' | 'path'>): string {
-    return requestUrl(parts as RequestView, this.#config.publicUrl);
+  requestUrl(parts: RequestUrlParts): string {
+    return buildRequestUrl(parts, this.#config.publicUrl);
   }
 
   protectedResourceMetadata(

@@ -43,6 +43,7 @@ export type { ProtectedResourceMetadata, ProtectedResourceMetadataOptions } from
 export { resourceMetadataUrl } from './metadata.js';
 export type { MtlsOptions } from './mtls/options.js';
 export type { TokenGuardOptions } from './options.js';
+export type { RequestUrlParts } from './public-url.js';
 export { isValidHost } from './public-url.js';
 export type { ClientCertificate, RequestHeaders, RequestView, TokenRequest } from './request.js';
 export { mergeResponseHeader } from './response-headers.js';

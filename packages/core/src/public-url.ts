@@ -1,6 +1,16 @@
 import { InvalidRequestError } from './errors.js';
 import type { RequestView, TokenRequest } from './request.js';
 
+/** What an adapter knows about where a request arrived, after its framework's proxy handling. */
+export interface RequestUrlParts {
+  /** `http` or `https` (with or without the trailing colon). */
+  protocol: string;
+  /** The host and optional port, as the framework resolved it (Host or X-Forwarded-Host). */
+  host: string | undefined;
+  /** The path and query as received (`req.originalUrl`, `request.url`). */
+  path: string;
+}
+
 // A registered name, an IPv4 address or a bracketed IPv6 address, and an optional port. No
 // userinfo, path, query, fragment or whitespace can pass, so a crafted Host cannot make the URL
 // (and the DPoP `htu` it is compared with) point anywhere else.
@@ -27,7 +37,7 @@ export function isValidHost(host: string): boolean {
  * prefix) when there is one, else from the protocol and Host the framework resolved. An invalid
  * Host is a 400 `invalid_request`.
  */
-function buildRequestUrl(parts: RequestView, publicUrl: URL | undefined): string {
+export function buildRequestUrl(parts: RequestUrlParts, publicUrl: URL | undefined): string {
   const received = parts.path;
   const path = received.startsWith('/') ? received : `/${received}`;
   if (publicUrl !== undefined) {

@@ -1,5 +1,6 @@
 import type { AuthRequirements } from './authorize/requirements.js';
 import type { ProtectedResourceMetadata, ProtectedResourceMetadataOptions } from './metadata.js';
+import type { RequestUrlParts } from './public-url.js';
 import type { RequestView, TokenRequest } from './request.js';
 
 /**
@@ -99,7 +100,7 @@ export interface TokenGuard {
    * The public absolute URL of a request, from the configured `publicUrl` or from the protocol and
    * Host the framework resolved (validated: an invalid Host throws a 400 `AuthError`).
    */
-  requestUrl(parts: Pick<RequestView, 'protocol' | 'host' | 'path'>): string;
+  requestUrl(parts: RequestUrlParts): string;
   /**
    * The RFC 9728 metadata document and the path to serve it at, or `undefined` when no
    * `resource` is configured.
