@@ -1,4 +1,5 @@
-import { type AuthError, isAuthError, mergeResponseHeader } from '@tokenguard/core';
+import { type AuthError, isAuthError } from '@tokenguard/core';
+import { mergeResponseHeader } from '@tokenguard/core/adapter';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** Sets core's response headers on a reply, merging `Access-Control-Expose-Headers`. */

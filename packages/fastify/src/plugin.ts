@@ -1,15 +1,17 @@
 import {
   type AuthContext,
   type AuthRequirements,
-  checkRequirementKeys,
-  composeRequirements,
   createTokenGuard,
   optionsFromEnv,
-  REQUIREMENT_KEYS,
   type TokenGuard,
   type TokenGuardOptions,
-  type TokenRequest,
 } from '@tokenguard/core';
+import {
+  authenticateRequest,
+  pickRequirements,
+  requestView,
+  routeRequirements,
+} from '@tokenguard/core/adapter';
 import type {
   FastifyInstance,
   FastifyReply,
@@ -19,7 +21,7 @@ import type {
 } from 'fastify';
 import fp from 'fastify-plugin';
 import { authErrorHandler, setHeaders } from './errors.js';
-import { toTokenRequest } from './request.js';
+import { fastifyReader } from './request.js';
 import type { AuthClaims, AuthHook, RouteRequirements, TokenGuardPluginOptions } from './types.js';
 
 const ROUTE = Symbol('tokenguard.route');
@@ -43,28 +45,6 @@ interface RouteState {
 interface HookLevel {
   readonly owner: object;
   readonly level: Readonly<AuthRequirements>;
-}
-
-/** What the plugin remembers of a request it authenticated. */
-interface Authenticated {
-  auth: AuthContext | undefined;
-  request: TokenRequest;
-  /** The requirements it was authenticated with. */
-  requirements: Readonly<AuthRequirements>;
-}
-
-// Keyed by the request object: a second hook on the same request (a global one, then one added
-// to the context) checks requirements on the principal instead of authenticating again, which
-// for DPoP would replay a single-use proof.
-const authenticated = new WeakMap<FastifyRequest, Authenticated>();
-
-/** The requirements a route declares in its `config` (only the keys that are set). */
-function configLevel(config: Record<PropertyKey, unknown>): Readonly<AuthRequirements> {
-  const picked: Record<string, unknown> = {};
-  for (const key of REQUIREMENT_KEYS) {
-    if (config[key] !== undefined) picked[key] = config[key];
-  }
-  return Object.keys(picked).length === 0 ? NO_REQUIREMENTS : Object.freeze(picked);
 }
 
 function routeName(route: Pick<RouteOptions, 'method' | 'url'>): string {
@@ -95,14 +75,12 @@ function hookLevel(
   if (requirements !== undefined && (typeof requirements !== 'object' || requirements === null)) {
     throw new TypeError(`tokenguard: the requirements of ${name} must be an object`);
   }
-  if (requirements !== undefined && Object.hasOwn(requirements, 'optional')) {
-    throw new TypeError(`tokenguard: "${name}.optional" is not an option; use app.optionalToken()`);
-  }
+  const picked = pickRequirements(requirements ?? {}, name, {
+    refuse: { optional: 'use app.optionalToken()' },
+  });
   // Explicit either way: requireToken() is a level that says a token is required, and no other
   // level can undo that (core's rule for `optional`).
-  const level = Object.freeze({ ...requirements, optional });
-  guard.checkRequirements(level, name);
-  return level;
+  return routeRequirements(guard, name, picked, { optional });
 }
 
 async function tokenGuardPlugin(
@@ -130,41 +108,19 @@ async function tokenGuardPlugin(
   // Body tokens are only there after parsing: authenticate in preValidation then.
   const phase = options.tokenLocations?.includes('body') ? 'preValidation' : 'onRequest';
 
-  // Requirements without `introspect`, for a request already authenticated with introspection:
-  // core's authorize() checks a principal and cannot introspect. One copy per object, so that
-  // core compiles it once.
-  const introspected = new WeakMap<object, Readonly<AuthRequirements>>();
-  const withoutIntrospect = (requirements: Readonly<AuthRequirements>) => {
-    let stripped = introspected.get(requirements);
-    if (stripped === undefined) {
-      const { introspect: _introspect, ...rest } = requirements;
-      stripped = Object.freeze(rest);
-      introspected.set(requirements, stripped);
-    }
-    return stripped;
-  };
-
+  // A second hook on the same request (a global one, then one added to the context) checks its
+  // requirements on the principal instead of authenticating again, which for DPoP would replay a
+  // single-use proof: core's authenticateRequest() decides.
   async function run(
     request: FastifyRequest,
     reply: FastifyReply,
     requirements: Readonly<AuthRequirements>,
   ): Promise<void> {
-    const seen = authenticated.get(request);
-    if (seen !== undefined) {
-      // The same composed requirements were checked already (a global hook, then the route's).
-      if (seen.requirements === requirements) return;
-      if (!requirements.introspect || seen.requirements.introspect) {
-        guard.authorize(seen.auth, withoutIntrospect(requirements), seen.request);
-        return;
-      }
-      // A hook added to the context (not seen when the route was declared) asks for
-      // introspection the first authentication did not do: authenticate again. For DPoP that is
-      // a replay of the proof, answered 401: fail closed, never skip the check.
-    }
-    const tokenRequest = seen?.request ?? toTokenRequest(guard, request);
-    const auth = await guard.authenticate<AuthClaims>(tokenRequest, requirements);
-    authenticated.set(request, { auth, request: tokenRequest, requirements });
-    request.auth = auth ?? null;
+    const view = requestView(request, fastifyReader);
+    const auth = await authenticateRequest(guard, request, view, requirements);
+    // The claims type is the one the application declared (AuthClaims); core verified the
+    // token, not the shape of its custom claims.
+    request.auth = (auth as AuthContext<AuthClaims> | undefined) ?? null;
     if (auth?.responseHeaders !== undefined) setHeaders(reply, auth.responseHeaders);
   }
 
@@ -193,7 +149,7 @@ async function tokenGuardPlugin(
       const outer = state?.requirements ?? NO_REQUIREMENTS;
       let combined = composed.get(outer);
       if (combined === undefined) {
-        combined = outer === NO_REQUIREMENTS ? level : composeRequirements(outer, level);
+        combined = outer === NO_REQUIREMENTS ? level : routeRequirements(guard, name, outer, level);
         composed.set(outer, combined);
       }
       await run(request, reply, combined);
@@ -228,8 +184,7 @@ async function tokenGuardPlugin(
     const config = (route.config ?? {}) as Record<PropertyKey, unknown>;
     // `config` holds the application's keys too: refuse only what looks like a misspelled
     // tokenguard key (`scope`, `anyScope`, `max_age`…), which would otherwise drop a requirement.
-    checkRequirementKeys(config, name, { known: CONFIG_KEYS, loose: true });
-    const fromConfig = configLevel(config);
+    const fromConfig = pickRequirements(config, name, { known: CONFIG_KEYS, loose: true });
     const isPublic = global && config.public === true;
     if (isPublic) {
       const constraining = Object.keys(fromConfig).filter((key) => key !== 'optional');
@@ -249,15 +204,9 @@ async function tokenGuardPlugin(
         : fromConfig,
       ...hooks.map((h) => ((h as { [HOOK]?: HookLevel })[HOOK] as HookLevel).level),
     ];
-    let requirements: Readonly<AuthRequirements>;
-    try {
-      requirements = composeRequirements(...levels);
-    } catch (error) {
-      if (!(error instanceof TypeError)) throw error;
-      throw new TypeError(`${error.message} (${name})`, { cause: error });
-    }
-    // Compiled now, against the guard's configuration (and cached by core under this object).
-    guard.checkRequirements(requirements, name);
+    // Composed and compiled now, against the guard's configuration (cached by core under this
+    // object); a mistake names the route.
+    const requirements = routeRequirements(guard, name, ...levels);
     const state: RouteState = { requirements, hooks: new Set(hooks), owner };
     route.config = { ...config, [ROUTE]: state } as RouteOptions['config'];
     if (!global || isPublic) return;

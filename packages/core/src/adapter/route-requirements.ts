@@ -75,19 +75,12 @@ export function routeRequirements(
   name: string,
   ...levels: ReadonlyArray<Readonly<AuthRequirements> | undefined>
 ): Readonly<AuthRequirements> {
-  const present = levels.filter(
-    (level): level is Readonly<AuthRequirements> => level !== undefined,
-  );
   let requirements: Readonly<AuthRequirements>;
-  if (present.length === 1) {
-    requirements = present[0] as Readonly<AuthRequirements>;
-  } else {
-    try {
-      requirements = composeRequirements(...present);
-    } catch (error) {
-      if (!(error instanceof TypeError)) throw error;
-      throw new TypeError(`${error.message} (${name})`, { cause: error });
-    }
+  try {
+    requirements = composeRequirements(...levels);
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    throw new TypeError(`${error.message} (${name})`, { cause: error });
   }
   guard.checkRequirements(requirements, name);
   return requirements;
