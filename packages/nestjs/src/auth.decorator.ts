@@ -1,9 +1,9 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import { recalledAuth } from './lib/auth-state.js';
+import { requestState } from '@tokenguard/core/adapter';
 
 const AuthParam = createParamDecorator((claim: string | undefined, context: ExecutionContext) => {
   const request = context.switchToHttp().getRequest<object>();
-  const decision = recalledAuth(request);
+  const decision = requestState(request);
   if (decision === undefined) {
     // Answering `undefined` here would make a forgotten guard look like an anonymous request.
     throw new Error(

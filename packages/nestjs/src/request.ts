@@ -1,11 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import {
-  type ClientCertificate,
-  type TokenGuard as CoreTokenGuard,
-  mergeResponseHeader,
-  type TokenRequest,
-} from '@tokenguard/core';
+import type { RequestView } from '@tokenguard/core';
+import { mergeResponseHeader, type RequestReader, requestView } from '@tokenguard/core/adapter';
 
 // Structural types: this package depends on neither Express nor Fastify. What each platform hands a
 // guard as `switchToHttp().getRequest()`:
@@ -53,73 +49,58 @@ function isExpressRequest(request: object): request is ExpressRequest {
 }
 
 /**
- * The client certificate of a TLS connection Node terminated itself (`httpsOptions` with
- * `requestCert: true`), for certificate-bound tokens (RFC 8705). Behind a TLS-terminating proxy
- * there is none: core's `mtls.certificateHeader` reads it from the proxy's header instead.
+ * How core reads each kind of request a platform hands a guard (`@tokenguard/core/adapter`'s
+ * `requestView()`). The protocol and Host are what the platform resolved with its own
+ * trust-proxy setting — Express's `req.protocol` / `req.host`, Fastify's `request.protocol` /
+ * `request.host`: reading X-Forwarded-* here ourselves would trust every client, while the
+ * platform trusts only the proxies it was told about. Core reads them (and the path) only for a
+ * query token or the DPoP `htu`, builds the URL (or takes the guard's `publicUrl`) and validates
+ * the Host; the body and the TLS client certificate only when it needs them.
  */
-function peerCertificate(
-  socket: IncomingMessage['socket'] | undefined,
-): ClientCertificate | undefined {
-  const tls = socket as Partial<TLSSocket> | undefined;
-  if (tls?.encrypted !== true || typeof tls.getPeerCertificate !== 'function') return undefined;
-  const raw = tls.getPeerCertificate().raw as Buffer | undefined;
-  return raw === undefined || raw.length === 0 ? undefined : { raw };
-}
+const fastifyReader: RequestReader<FastifyRequest> = {
+  method: (request) => request.raw.method ?? request.method,
+  headers: (request) => request.raw.headers,
+  rawHeaders: (request) => request.raw.rawHeaders,
+  protocol: (request) => request.protocol,
+  host: (request) => request.host,
+  path: (request) => request.originalUrl ?? request.url,
+  body: (request) => request.body,
+  socket: (request) => request.raw.socket,
+};
+
+const expressReader: RequestReader<ExpressRequest> = {
+  method: (req) => req.method,
+  headers: (req) => req.headers,
+  rawHeaders: (req) => req.rawHeaders,
+  protocol: (req) => req.protocol,
+  host: (req) => req.host,
+  path: (req) => req.originalUrl,
+  body: (req) => req.body,
+  socket: (req) => req.socket,
+};
+
+// A bare IncomingMessage (a WebSocket upgrade, say) knows no proxy: the connection's own
+// protocol and the Host header.
+const nodeReader: RequestReader<IncomingMessage> = {
+  method: (node) => node.method ?? 'GET',
+  headers: (node) => node.headers,
+  rawHeaders: (node) => node.rawHeaders,
+  protocol: (node) =>
+    (node.socket as Partial<TLSSocket> | undefined)?.encrypted ? 'https' : 'http',
+  host: (node) => node.headers.host,
+  path: (node) => node.url ?? '/',
+  body: (node) => (node as { body?: unknown }).body,
+  socket: (node) => node.socket,
+};
 
 /**
- * Maps the request a platform gives a guard to core's `TokenRequest`: an Express request, a
- * `FastifyRequest`, or a plain Node `IncomingMessage` (a WebSocket upgrade, say).
- *
- * The public URL is a lazy getter: core reads it only for query tokens and the DPoP `htu`. It is
- * built by `guard.requestUrl()` (which prefers the guard's `publicUrl` and validates the Host)
- * from the protocol and Host the platform resolved with its own trust-proxy setting: Express's
- * `req.protocol` / `req.host`, Fastify's `request.protocol` / `request.host`. Reading
- * X-Forwarded-* here ourselves would trust every client; the platform trusts only the proxies it
- * was told about. The body (for `tokenLocations: ['body']`) and the TLS client certificate (for
- * certificate-bound tokens) are read when core asks for them.
+ * The request a platform gives a guard — an Express request, a `FastifyRequest`, or a plain Node
+ * `IncomingMessage` — as core's request view.
  */
-export function toTokenRequest(guard: CoreTokenGuard, request: object): TokenRequest {
-  let parts: () => { protocol: string; host: string | undefined; path: string };
-  let node: IncomingMessage;
-  let body: () => unknown;
-  if (isFastifyRequest(request)) {
-    node = request.raw;
-    parts = () => ({
-      protocol: request.protocol,
-      host: request.host,
-      path: request.originalUrl ?? request.url,
-    });
-    body = () => request.body;
-  } else if (isExpressRequest(request)) {
-    node = request as unknown as IncomingMessage;
-    parts = () => ({ protocol: request.protocol, host: request.host, path: request.originalUrl });
-    body = () => request.body;
-  } else {
-    // A bare IncomingMessage knows no proxy: the connection's own protocol and the Host header.
-    node = request as IncomingMessage;
-    parts = () => ({
-      protocol: (node.socket as Partial<TLSSocket> | undefined)?.encrypted ? 'https' : 'http',
-      host: node.headers.host,
-      path: node.url ?? '/',
-    });
-    body = () => (node as { body?: unknown }).body;
-  }
-  let url: string | undefined;
-  return {
-    method: node.method ?? (request as { method?: string }).method ?? 'GET',
-    get url() {
-      url ??= guard.requestUrl(parts());
-      return url;
-    },
-    headers: node.headers,
-    rawHeaders: node.rawHeaders,
-    get body() {
-      return body();
-    },
-    get clientCertificate() {
-      return peerCertificate(node.socket);
-    },
-  };
+export function toRequestView(request: object): RequestView {
+  if (isFastifyRequest(request)) return requestView(request, fastifyReader);
+  if (isExpressRequest(request)) return requestView(request, expressReader);
+  return requestView(request as IncomingMessage, nodeReader);
 }
 
 /** What the guard needs of a response: Fastify's reply, or Node's (and Express's) response. */

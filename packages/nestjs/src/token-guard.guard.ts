@@ -7,29 +7,23 @@ import {
   type TokenGuard as CoreTokenGuard,
   composeRequirements,
   isAuthError,
+  type RequestView,
   type TokenRequest,
 } from '@tokenguard/core';
+import {
+  authenticateRequest,
+  pickRequirements,
+  recordUnchecked,
+  routeRequirements,
+} from '@tokenguard/core/adapter';
 import { ClaimsMetadata } from './claims.decorator.js';
 import { TOKEN_GUARD } from './constants.js';
 import { toHttpException } from './http-exception.js';
-import { recalledAuth, recordAuth } from './lib/auth-state.js';
 import { AccessMetadata } from './public.decorator.js';
-import { setResponseHeaders, toTokenRequest } from './request.js';
+import { setResponseHeaders, toRequestView } from './request.js';
 import { AnyScopesMetadata, ScopesMetadata } from './scopes.decorator.js';
 
-// `authorize()` checks a principal that is already there: `optional` has no meaning for it (and
-// core refuses it). One stripped copy per requirements object, so that core compiles it once.
-const withoutOptional = new WeakMap<object, Readonly<AuthRequirements>>();
-function authorizable(requirements: Readonly<AuthRequirements>): Readonly<AuthRequirements> {
-  if (requirements.optional === undefined) return requirements;
-  let stripped = withoutOptional.get(requirements);
-  if (stripped === undefined) {
-    const { optional: _optional, ...rest } = requirements;
-    stripped = Object.freeze(rest);
-    withoutOptional.set(requirements, stripped);
-  }
-  return stripped;
-}
+const OPTIONAL: Readonly<AuthRequirements> = Object.freeze({ optional: true });
 
 /** A controller class or a handler function, as Nest's `Reflector` takes them. */
 type Target = Parameters<Reflector['get']>[1];
@@ -95,23 +89,21 @@ export class TokenGuard implements CanActivate {
     const request = this.getRequest(context);
     const guard = this.tokenGuard;
     if (this.isPublic(context)) {
-      if (recalledAuth(request) === undefined) recordAuth(request, { auth: undefined, guard });
+      // So that @Auth() tells this request from one no TokenGuard saw.
+      recordUnchecked(request, guard);
       return true;
     }
-    const requirements = this.getRequirements(context);
-    const tokenRequest = this.toTokenRequest(request);
-    const previous = recalledAuth(request);
     let auth: AuthContext | undefined;
     try {
-      if (previous?.auth !== undefined && previous.guard === guard && !requirements.introspect) {
-        // Another TokenGuard already authenticated this request (a global one, then the
-        // controller's): check this route's requirements on that principal. Authenticating again
-        // would replay a DPoP proof, which is single-use.
-        auth = previous.auth;
-        guard.authorize(auth, authorizable(requirements), tokenRequest);
-      } else {
-        auth = await guard.authenticate(tokenRequest, requirements);
-      }
+      // Another TokenGuard may have authenticated this request already (a global one, then the
+      // controller's): core then checks this route's requirements on that principal, since
+      // authenticating again would replay a DPoP proof, which is single-use.
+      auth = await authenticateRequest(
+        guard,
+        request,
+        this.toTokenRequest(request),
+        this.getRequirements(context),
+      );
     } catch (error) {
       if (!isAuthError(error)) throw error;
       // On the response first: a filter that renders the exception its own way still sends the
@@ -119,9 +111,8 @@ export class TokenGuard implements CanActivate {
       setResponseHeaders(this.getResponse(context), error.headers);
       throw this.toException(error);
     }
-    recordAuth(request, { auth, guard });
     (request as { auth?: AuthContext }).auth = auth;
-    if (auth?.responseHeaders !== undefined && auth !== previous?.auth) {
+    if (auth?.responseHeaders !== undefined) {
       setResponseHeaders(this.getResponse(context), auth.responseHeaders);
     }
     return true;
@@ -149,9 +140,13 @@ export class TokenGuard implements CanActivate {
     return context.getType() === 'http' ? context.switchToHttp().getResponse<object>() : undefined;
   }
 
-  /** Maps the request to core's `TokenRequest` (method, lazy public URL, headers, raw headers, body). */
-  protected toTokenRequest(request: object): TokenRequest {
-    return toTokenRequest(this.tokenGuard, request);
+  /**
+   * Maps the request to what core authenticates: by default a request view (method, headers and
+   * raw headers; the protocol, Host, path, body and client certificate read when core needs
+   * them). An override may return a `TokenRequest` with the public `url` instead.
+   */
+  protected toTokenRequest(request: object): TokenRequest | RequestView {
+    return toRequestView(request);
   }
 
   /** Whether the handler is `@Public()`: then nothing is checked. */
@@ -196,11 +191,16 @@ export class TokenGuard implements CanActivate {
   // never silently public.
   #resolve(handler: Target, controller: Target): Route {
     const reflector = this.reflector;
-    const level = (target: Target): AuthRequirements => ({
-      scopes: reflector.get(ScopesMetadata, target),
-      anyScopes: reflector.get(AnyScopesMetadata, target),
-      claims: reflector.get(ClaimsMetadata, target),
-    });
+    const name = `${nameOf(controller)}.${nameOf(handler)}`;
+    const level = (target: Target): Readonly<AuthRequirements> =>
+      pickRequirements(
+        {
+          scopes: reflector.get(ScopesMetadata, target),
+          anyScopes: reflector.get(AnyScopesMetadata, target),
+          claims: reflector.get(ClaimsMetadata, target),
+        },
+        name,
+      );
     const own = level(handler);
     const ownRequirements =
       own.scopes !== undefined || own.anyScopes !== undefined || own.claims !== undefined;
@@ -208,15 +208,13 @@ export class TokenGuard implements CanActivate {
       reflector.get(AccessMetadata, handler) ??
       (ownRequirements ? undefined : reflector.get(AccessMetadata, controller));
 
-    const requirements = composeRequirements(
-      level(controller),
-      own,
-      access === 'optional' ? { optional: true } : undefined,
-    );
-    // Compiled now, against this guard's configuration, and cached by core under this object.
-    if (access !== 'public') {
-      this.tokenGuard.checkRequirements(requirements, `${nameOf(controller)}.${nameOf(handler)}`);
-    }
+    const levels = [level(controller), own, access === 'optional' ? OPTIONAL : undefined];
+    // Composed and compiled now, against this guard's configuration, and cached by core under
+    // this object. A public route is not checked: nothing of it is.
+    const requirements =
+      access === 'public'
+        ? composeRequirements(...levels)
+        : routeRequirements(this.tokenGuard, name, ...levels);
     return { public: access === 'public', requirements };
   }
 }

@@ -2,6 +2,7 @@ import type { DynamicModule, ExecutionContext } from '@nestjs/common';
 import type {
   AuthRequirements,
   TokenGuard as CoreTokenGuard,
+  RequestView,
   TokenRequest,
 } from '@tokenguard/core';
 import {
@@ -118,11 +119,18 @@ describe('TokenGuard', () => {
       protected override getRequirements(context: ExecutionContext): Readonly<AuthRequirements> {
         return super.getRequirements(context);
       }
-      protected override toTokenRequest(request: object): TokenRequest {
+      protected override toTokenRequest(request: object): TokenRequest | RequestView {
         return super.toTokenRequest(request);
       }
     }
     expectTypeOf<GraphqlGuard>().toMatchTypeOf<TokenGuard>();
+    // An override may still hand core a TokenRequest with its own public URL.
+    class UrlGuard extends TokenGuard {
+      protected override toTokenRequest(request: object): TokenRequest {
+        return { method: 'GET', url: 'https://api.example.com/', headers: {}, ...request };
+      }
+    }
+    expectTypeOf<UrlGuard>().toMatchTypeOf<TokenGuard>();
     // @ts-expect-error hooks are protected
     new TokenGuard(guard, {} as never).getRequirements;
   });
