@@ -19,7 +19,6 @@ export const channels = Object.freeze({
   rejected: 'tokenguard:rejected',
   jwks: 'tokenguard:jwks',
   introspection: 'tokenguard:introspection',
-  dpop: 'tokenguard:dpop',
   store: 'tokenguard:store',
 } as const);
 
@@ -81,7 +80,6 @@ export const authenticatedChannel = diagnostics.channel(channels.authenticated);
 export const rejectedChannel = diagnostics.channel(channels.rejected);
 export const jwksChannel = diagnostics.channel(channels.jwks);
 export const introspectionChannel = diagnostics.channel(channels.introspection);
-export const dpopChannel = diagnostics.channel(channels.dpop);
 export const storeChannel = diagnostics.channel(channels.store);
 
 /** A short, non-reversible identifier for a token in logs: `sha256:` + 12 hex digits. */

@@ -7,8 +7,6 @@ export {
   validateRequirements,
 } from './authorize/requirements.js';
 export type { TokenLocation } from './bearer/options.js';
-export type { ChallengeConfig } from './challenge.js';
-export { buildChallenge, quote } from './challenge.js';
 export { createTokenGuard, isTokenGuard } from './create-token-guard.js';
 export type {
   AuthenticatedEvent,
@@ -40,13 +38,10 @@ export { ASYMMETRIC_ALGORITHMS } from './jws/algorithms.js';
 export type { IssuerOptions, JwksOptions } from './jwt/options.js';
 export type { FetchLike } from './lib/http-client.js';
 export type { ProtectedResourceMetadata, ProtectedResourceMetadataOptions } from './metadata.js';
-export { resourceMetadataUrl } from './metadata.js';
 export type { MtlsOptions } from './mtls/options.js';
 export type { TokenGuardOptions } from './options.js';
 export type { RequestUrlParts } from './public-url.js';
-export { isValidHost } from './public-url.js';
 export type { ClientCertificate, RequestHeaders, RequestView, TokenRequest } from './request.js';
-export { mergeResponseHeader } from './response-headers.js';
 export type { MemoryStoreOptions, Store } from './store.js';
 export { createMemoryStore, StoreFullError } from './store.js';
 export type { AccessTokenClaims, AuthContext, TokenGuard } from './types.js';

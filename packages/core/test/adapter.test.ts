@@ -80,6 +80,30 @@ const status = async (promise: Promise<unknown>) => {
 };
 
 describe('@tokenguard/core/adapter', () => {
+  it('keeps adapter plumbing off the main entry', () => {
+    for (const name of [
+      'buildChallenge',
+      'quote',
+      'isValidHost',
+      'resourceMetadataUrl',
+      'mergeResponseHeader',
+    ]) {
+      expect({ name, main: name in mainEntry, adapter: name in adapterEntry }).toEqual({
+        name,
+        main: false,
+        adapter: true,
+      });
+    }
+    // Nothing published on a `tokenguard:dpop` channel: proof rejections are on `rejected`.
+    expect(Object.keys(mainEntry.channels)).toEqual([
+      'authenticated',
+      'rejected',
+      'jwks',
+      'introspection',
+      'store',
+    ]);
+  });
+
   it('reads the URL parts only when core needs them, and builds the htu from them', async () => {
     const bearer = request({ authorization: `Bearer ${await as.mintAccessToken()}` });
     await authenticateRequest(guard, bearer, requestView(bearer, reader));
