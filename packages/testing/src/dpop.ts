@@ -37,15 +37,19 @@ export function jwkThumbprint(jwk: JWK): string {
 
 /**
  * Makes a DPoP key pair for a client. For RS256 and PS256, `rsa` chooses the modulus size or
- * exponent (a key a resource server must refuse as too costly: see {@link createRsaKeyPair});
- * the default is a 2048-bit key with exponent 65537.
+ * exponent: from 512 bits (a weak key on purpose, made by Node's key generator) up to 16,384 bits
+ * or with a huge exponent (a key a resource server must refuse as too costly, made by
+ * {@link createRsaKeyPair}). The default is a 2048-bit key with exponent 65537. It does not check
+ * that the key is one a server should accept.
  *
  * @example
  * ```ts
  * const key = createDpopKey();           // ES256
  * const token = await as.mintAccessToken({ cnf: { jkt: key.thumbprint } });
+ * const weak = createDpopKey('RS256', { modulusLength: 1024 });
  * const huge = createDpopKey('RS256', { modulusLength: 16384 });
  * ```
+ * @see RFC 9449 §4.2 (the proof's `jwk`), RFC 7638 (the thumbprint)
  */
 export function createDpopKey(alg: DpopAlgorithm = 'ES256', rsa?: RsaKeyPairOptions): DpopKey {
   if (rsa !== undefined && alg !== 'RS256' && alg !== 'PS256') {
@@ -65,9 +69,7 @@ export function createDpopKey(alg: DpopAlgorithm = 'ES256', rsa?: RsaKeyPairOpti
     case 'RS256':
     case 'PS256':
       pair =
-        rsa === undefined
-          ? newKeyPairSync({ type: 'rsa', modulusLength: 2048 })
-          : createRsaKeyPair(rsa);
+        rsa === undefined ? newKeyPairSync({ type: 'rsa', modulusLength: 2048 }) : rsaPair(rsa);
       break;
     case 'EdDSA':
       pair = newKeyPairSync({ type: 'ed25519' });
@@ -79,6 +81,22 @@ export function createDpopKey(alg: DpopAlgorithm = 'ES256', rsa?: RsaKeyPairOpti
   }
   const publicJwk = pair.publicKey.export({ format: 'jwk' }) as JWK;
   return { alg, privateKey: pair.privateKey, publicJwk, thumbprint: jwkThumbprint(publicJwk) };
+}
+
+/**
+ * Below 2048 bits (weak keys, on purpose) Node's key generator makes the pair; from 2048 bits on,
+ * {@link createRsaKeyPair}, which also makes huge moduli and exponents.
+ */
+function rsaPair(rsa: RsaKeyPairOptions): { privateKey: KeyObject; publicKey: KeyObject } {
+  if (!(rsa.modulusLength < 2048)) return createRsaKeyPair(rsa);
+  if (!Number.isInteger(rsa.modulusLength) || rsa.modulusLength < 512) {
+    throw new TypeError('createDpopKey: "modulusLength" must be an integer from 512 to 16384');
+  }
+  return newKeyPairSync({
+    type: 'rsa',
+    modulusLength: rsa.modulusLength,
+    publicExponent: rsa.publicExponent ?? 0x10001,
+  });
 }
 
 /** What {@link createDpopProof} takes. Anything may be overridden to build bad proofs. */

@@ -63,8 +63,21 @@ describe('DPoP keys and proofs', () => {
     expect(decodeJwt(proof).jti).toBeUndefined();
   });
 
+  it('makes RSA keys of the size asked, weak ones included', () => {
+    const modulusBytes = (alg: 'RS256' | 'PS256', modulusLength: number) =>
+      Buffer.from(String(createDpopKey(alg, { modulusLength }).publicJwk.n), 'base64url').length;
+    expect(modulusBytes('RS256', 1024)).toBe(128);
+    expect(modulusBytes('PS256', 3072)).toBe(384);
+    expect(createDpopKey('RS256', { modulusLength: 2048, publicExponent: 3 }).publicJwk.e).toBe(
+      'Aw',
+    );
+  });
+
   it('validates its arguments', async () => {
     expect(() => createDpopKey('HS256' as never)).toThrow('createDpopKey: "alg"');
+    expect(() => createDpopKey('RS256', { modulusLength: 256 })).toThrow(
+      new TypeError('createDpopKey: "modulusLength" must be an integer from 512 to 16384'),
+    );
     await expect(
       createDpopProof({ key: createDpopKey(), htm: '', htu: 'https://a' }),
     ).rejects.toThrow('createDpopProof: "htm"');
