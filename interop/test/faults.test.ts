@@ -5,7 +5,7 @@ import {
   type FaultEndpoint,
 } from '@tokenguard/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ADAPTERS, type RunningApi } from '../src/apps.js';
+import { ADAPTERS, type RunningApi } from '../src/apps/index.js';
 
 // Upstream faults through every adapter: JWKS, discovery and introspection down, hanging,
 // oversized, non-JSON, redirecting and flapping. While an upstream is down the API answers 503

@@ -1,12 +1,8 @@
-import { request } from 'node:http';
-import {
-  type AuthorizationServer,
-  attackGuardOptions,
-  createAuthorizationServer,
-} from '@tokenguard/testing';
+import { attackGuardOptions, sendRequest } from '@tokenguard/suites';
+import { type AuthorizationServer, createAuthorizationServer } from '@tokenguard/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADAPTERS, type RunningApi } from '../src/apps.js';
+import { ADAPTERS, type RunningApi } from '../src/apps/index.js';
 
 // The same property as core's fuzz tests, over real HTTP through each framework: whatever
 // Authorization and DPoP headers a client sends, the answer is 200, 400, 401, 403 or 503.
@@ -23,15 +19,8 @@ const headerValue = fc.string({
   maxLength: 400,
 });
 
-function status(baseUrl: string, headers: Record<string, string>): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${baseUrl}/me`, { headers }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end();
-  });
+async function status(baseUrl: string, headers: Record<string, string>): Promise<number> {
+  return (await sendRequest(`${baseUrl}/me`, { headers })).status;
 }
 
 describe.each(ADAPTERS.filter(([name]) => name !== 'node:http + core'))(

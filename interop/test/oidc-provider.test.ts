@@ -1,6 +1,6 @@
 import { createDpopKey, createDpopProof } from '@tokenguard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADAPTERS, type RunningApi } from '../src/apps.js';
+import { ADAPTERS, type RunningApi } from '../src/apps/index.js';
 import {
   CLIENTS,
   clientCredentials,

@@ -7,11 +7,9 @@ import {
   createAuthorizationServer,
   createDpopKey,
   createDpopProof,
-  type RedisServer,
-  redisSkipReason,
-  startRedisServer,
 } from '@tokenguard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redisSkipReason, startRedis } from './redis-server.js';
 
 // Two separate API processes — the Express example and the Fastify example, as a load balancer
 // would front them — share nothing but one real redis-server.
@@ -74,13 +72,13 @@ function get(instance: Instance, headers: Record<string, string>): Promise<numbe
 }
 
 describe.skipIf(skip !== undefined)('two API processes, one Redis', () => {
-  let redis: RedisServer;
+  let redis: Awaited<ReturnType<typeof startRedis>>;
   let as: AuthorizationServer;
   let express: Instance;
   let fastify: Instance;
 
   beforeAll(async () => {
-    redis = await startRedisServer();
+    redis = await startRedis();
     as = await createAuthorizationServer();
     const api = as.registerClient({ clientId: 'orders-api' });
     const env = {
@@ -100,7 +98,7 @@ describe.skipIf(skip !== undefined)('two API processes, one Redis', () => {
   afterAll(async () => {
     for (const instance of [express, fastify]) instance?.process.kill('SIGKILL');
     await as?.close();
-    await redis?.stop();
+    redis?.stop();
   });
 
   it('rejects a DPoP proof replayed against the other instance', async () => {

@@ -3,7 +3,7 @@ import {
   expectedStatus,
   requirementsArbitrary,
   tokenClaimsArbitrary,
-} from '@tokenguard/testing';
+} from '@tokenguard/suites';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { authorize, compileRequirements } from '../src/authorize/authorize.js';

@@ -1,11 +1,10 @@
 import { createTokenGuard, type TokenGuard } from '@tokenguard/core';
 import {
-  type AuthorizationServer,
   CONFORMANCE_REALM,
   CONFORMANCE_RESOURCE,
   conformanceGuardOptions,
-  createAuthorizationServer,
-} from '@tokenguard/testing';
+} from '@tokenguard/suites';
+import { type AuthorizationServer, createAuthorizationServer } from '@tokenguard/testing';
 import type { Express, RequestHandler } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

@@ -1,8 +1,5 @@
-import {
-  type AuthorizationServer,
-  CONFORMANCE_SCOPES,
-  createAuthorizationServer,
-} from '@tokenguard/testing';
+import { CONFORMANCE_SCOPES } from '@tokenguard/suites';
+import { type AuthorizationServer, createAuthorizationServer } from '@tokenguard/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   authErrorHandler,

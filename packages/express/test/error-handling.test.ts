@@ -1,11 +1,10 @@
 import { type AuthError, createTokenGuard, type TokenGuard } from '@tokenguard/core';
 import {
-  type AuthorizationServer,
   CONFORMANCE_REALM,
   CONFORMANCE_RESOURCE,
   conformanceGuardOptions,
-  createAuthorizationServer,
-} from '@tokenguard/testing';
+} from '@tokenguard/suites';
+import { type AuthorizationServer, createAuthorizationServer } from '@tokenguard/testing';
 import type { ErrorRequestHandler, Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { authErrorHandler, requireToken } from '../src/index.js';

@@ -1,4 +1,3 @@
-import { request } from 'node:http';
 import type { INestApplication, Type } from '@nestjs/common';
 import { type AbstractHttpAdapter, NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
@@ -38,44 +37,11 @@ export async function startApp(
   return { app, baseUrl: `http://127.0.0.1:${port}`, close: () => app.close() };
 }
 
-/** What a client saw. */
-export interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  /** The parsed JSON body, or `undefined` when it is empty or not JSON. */
-  json: unknown;
-}
-
-/** Sends a request with node:http, so headers go out exactly as given. */
-export function send(
-  url: string,
-  options: { method?: string; headers?: Record<string, string | string[]>; body?: string } = {},
-): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { method: options.method ?? 'GET', headers: { connection: 'close', ...options.headers } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let json: unknown;
-          try {
-            json = text === '' ? undefined : JSON.parse(text);
-          } catch {
-            json = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
+/**
+ * Sends a request with node:http, so that headers such as Host and repeated lines go out exactly
+ * as given: the one HTTP client of tokenguard's tests.
+ */
+export { sendRequest as send } from '@tokenguard/suites';
 
 /** `Authorization: Bearer <token>`. */
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });

@@ -1,12 +1,10 @@
 import { AuthError, createTokenGuard, type TokenGuard, type TokenRequest } from '@tokenguard/core';
+import { type RedisServer, redisSkipReason, startRedisServer } from '@tokenguard/suites';
 import {
   type AuthorizationServer,
   createAuthorizationServer,
   createDpopKey,
   createDpopProof,
-  type RedisServer,
-  redisSkipReason,
-  startRedisServer,
 } from '@tokenguard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisStore, type RedisStore } from '../src/index.js';

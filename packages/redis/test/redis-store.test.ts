@@ -1,6 +1,6 @@
 import diagnostics from 'node:diagnostics_channel';
 import { channels } from '@tokenguard/core';
-import { type RedisServer, redisSkipReason, startRedisServer } from '@tokenguard/testing';
+import { type RedisServer, redisSkipReason, startRedisServer } from '@tokenguard/suites';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

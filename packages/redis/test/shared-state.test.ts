@@ -7,14 +7,12 @@ import {
   type TokenGuard,
   type TokenRequest,
 } from '@tokenguard/core';
+import { type RedisServer, redisSkipReason, startRedisServer } from '@tokenguard/suites';
 import {
   type AuthorizationServer,
   createAuthorizationServer,
   createDpopKey,
   createDpopProof,
-  type RedisServer,
-  redisSkipReason,
-  startRedisServer,
 } from '@tokenguard/testing';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';

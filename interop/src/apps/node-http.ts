@@ -1,18 +1,24 @@
-import { once } from 'node:events';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { CONFORMANCE_ROUTES, type ConformanceRoute, conformanceBody } from '@tokenguard/testing';
-import { composeRequirements } from '../../src/authorize/compose.js';
-import type { AuthRequirements } from '../../src/authorize/requirements.js';
-import { AuthError } from '../../src/errors.js';
-import type { TokenGuard } from '../../src/index.js';
+import {
+  AuthError,
+  type AuthRequirements,
+  composeRequirements,
+  createTokenGuard,
+} from '@tokenguard/core';
+import {
+  CONFORMANCE_ROUTES,
+  CONFORMANCE_SCOPES,
+  type ConformanceRoute,
+  conformanceBody,
+} from '@tokenguard/suites';
+import { closeServer, listening, type StartApi } from './api.js';
 
 /**
  * A route's requirements as a bare adapter states them: its outer level, then its own, composed
  * by core. The route's own level says whether it needs a token (`optional`), so an optional outer
  * level cannot open a route that requires one.
  */
-export function routeRequirements(route: ConformanceRoute): AuthRequirements {
+function routeRequirements(route: ConformanceRoute): AuthRequirements {
   return composeRequirements(route.outer, {
     scopes: route.scopes,
     anyScopes: route.anyScopes,
@@ -22,15 +28,13 @@ export function routeRequirements(route: ConformanceRoute): AuthRequirements {
 }
 
 /**
- * The conformance API (`CONFORMANCE_ROUTES`) on node:http and core, the smallest adapter there
- * is: the shared case table and the attack table run through it. Serves the guard's RFC 9728
- * document when it has one.
+ * The smallest adapter there is: node:http and core. The request becomes core's
+ * `{ method, url, headers, rawHeaders }`, an `AuthError` its response. If the tables pass here and
+ * fail through a framework, the framework's adapter is wrong, not the table.
  */
-export async function startConformanceApi(
-  guard: TokenGuard,
-  metadataOptions: { scopesSupported?: readonly string[] } = {},
-): Promise<{ baseUrl: string; close(): Promise<void> }> {
-  const metadata = guard.protectedResourceMetadata(metadataOptions);
+export const nodeHttpApi: StartApi = async (options) => {
+  const guard = createTokenGuard(options);
+  const metadata = guard.protectedResourceMetadata({ scopesSupported: CONFORMANCE_SCOPES });
   // Composed once per route, so that core compiles each requirements object once.
   const requirements = new Map(CONFORMANCE_ROUTES.map((r) => [r, routeRequirements(r)] as const));
   for (const [route, required] of requirements) {
@@ -76,12 +80,11 @@ export async function startConformanceApi(
     }
   });
   server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
   return {
-    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    baseUrl: await listening(server),
     async close() {
-      server.closeAllConnections();
-      server.close();
+      await closeServer(server);
+      await guard.close();
     },
   };
-}
+};

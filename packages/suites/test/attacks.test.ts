@@ -1,12 +1,11 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type AuthorizationServer, createAuthorizationServer } from '@tokenguard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AttackCase,
-  type AuthorizationServer,
   attackCases,
-  createAuthorizationServer,
   expectedAttackResult,
   runAttackCase,
   startTrap,

@@ -1,0 +1,37 @@
+import type { StartApi } from './api.js';
+import { expressApi } from './express.js';
+import { fastifyApi } from './fastify.js';
+import { nestApi } from './nestjs.js';
+import { nodeHttpApi } from './node-http.js';
+
+export type { LevelsApp, RouteLevels, RunningApi, ServeLevels, StartApi } from './api.js';
+
+/**
+ * Every adapter once, as most users wire it, for `describe.each`: its name and how to start the
+ * conformance API on it. The oidc-provider, attack, fault and fuzz suites run over this list.
+ */
+export const ADAPTERS: ReadonlyArray<readonly [string, StartApi]> = [
+  ['node:http + core', nodeHttpApi],
+  ['Express', expressApi(5)],
+  ['Fastify', fastifyApi('global')],
+  ['NestJS on Express', nestApi('express')],
+  ['NestJS on Fastify', nestApi('fastify')],
+];
+
+/**
+ * Every adapter in every way it can be wired: both Express majors, Fastify's global and per-route
+ * protection and its `app.inject()`, Nest's APP_GUARD and `@UseGuards()` on both platforms. The
+ * shared conformance table runs over this list.
+ */
+export const CONFORMANCE_VARIANTS: ReadonlyArray<readonly [string, StartApi]> = [
+  ['node:http + core', nodeHttpApi],
+  ['Express 5', expressApi(5)],
+  ['Express 4', expressApi(4)],
+  ['Fastify, global protection', fastifyApi('global')],
+  ['Fastify, per-route protection', fastifyApi('per-route')],
+  ['Fastify, through app.inject()', fastifyApi('global', 'inject')],
+  ['NestJS on Express, global APP_GUARD', nestApi('express', 'APP_GUARD')],
+  ['NestJS on Express, @UseGuards(TokenGuard)', nestApi('express', '@UseGuards')],
+  ['NestJS on Fastify, global APP_GUARD', nestApi('fastify', 'APP_GUARD')],
+  ['NestJS on Fastify, @UseGuards(TokenGuard)', nestApi('fastify', '@UseGuards')],
+];

@@ -1,0 +1,49 @@
+export { attackGuardOptions, expectedAttackResult, runAttackCase } from './attacks/run.js';
+export { attackCases } from './attacks/table.js';
+export { startTrap } from './attacks/trap.js';
+export { conformanceCases } from './conformance/cases.js';
+export {
+  CONFORMANCE_GUARD_ANY_SCOPES,
+  CONFORMANCE_REALM,
+  CONFORMANCE_RESOURCE,
+  CONFORMANCE_ROUTES,
+  CONFORMANCE_SCOPES,
+  conformanceBody,
+  conformanceGuardOptions,
+} from './conformance/routes.js';
+export { runConformanceCase } from './conformance/run.js';
+export { redisServerAvailable, redisSkipReason, startRedisServer } from './redis-server.js';
+export {
+  composable,
+  expectedStatus,
+  meetsAuthorization,
+  meetsStepUp,
+  REQUIREMENTS_MODEL,
+  requirementsArbitrary,
+  tokenClaimsArbitrary,
+} from './requirements-model.js';
+export { sendRequest } from './send.js';
+
+// Types. Values come first, then types; this comment keeps Biome's import sorting from
+// interleaving the two groups.
+
+export type { Trap } from './attacks/trap.js';
+export type {
+  AttackCase,
+  AttackContext,
+  AttackRequest,
+  AttackResult,
+  AttackUpstream,
+} from './attacks/types.js';
+export type {
+  ConformanceCase,
+  ConformanceClaims,
+  ConformanceOuterLevel,
+  ConformanceRequest,
+  ConformanceResponse,
+  ConformanceRoute,
+} from './conformance/routes.js';
+export type { ConformanceTransport } from './conformance/run.js';
+export type { RedisServer } from './redis-server.js';
+export type { ModelClaimRule, ModelRequirements } from './requirements-model.js';
+export type { SendOptions, SentResponse } from './send.js';
