@@ -3,8 +3,7 @@
 
 import type { KeyObject } from 'node:crypto';
 import { createDpopKey, createDpopProof, type DpopKey, signJwt } from '@tokenguard/testing';
-import { sendRequest } from '../send.js';
-import { b64, now, split } from './helpers.js';
+import { acceptedDpopRequest, b64, dpopMe, now, split } from './helpers.js';
 import type { AttackCase } from './types.js';
 
 interface ProofParts {
@@ -73,25 +72,7 @@ export function dpopCases(): AttackCase[] {
       name: 'a DPoP proof replayed',
       reference: 'RFC 9449 §11.1',
       status: 401,
-      async request({ as, baseUrl }) {
-        const key = createDpopKey();
-        const token = await as.mintAccessToken({ cnf: { jkt: key.thumbprint } });
-        const proof = await createDpopProof({
-          key,
-          htm: 'GET',
-          htu: `${baseUrl}/me`,
-          accessToken: token,
-        });
-        const headers = { authorization: `DPoP ${token}`, dpop: proof };
-        const first = await sendRequest(new URL('/me', baseUrl), {
-          method: 'GET',
-          headers,
-        });
-        if (first.status !== 200) {
-          throw new Error(`the original DPoP request was not accepted: ${first.status}`);
-        }
-        return { method: 'GET', path: '/me', headers, secrets: [token, proof] };
-      },
+      request: async ({ as, baseUrl }) => (await acceptedDpopRequest(as, baseUrl)).captured,
     },
     dpopCase(
       'a DPoP proof made an hour ago (pre-generated)',
@@ -249,20 +230,8 @@ export function dpopCases(): AttackCase[] {
       reference: 'RFC 9449 §4.3, §6.1, §11.8',
       status: 401,
       async request({ as, baseUrl }) {
-        const key = createDpopKey();
         const token = await as.mintAccessToken({ cnf: { jkt: createDpopKey().thumbprint } });
-        const proof = await createDpopProof({
-          key,
-          htm: 'GET',
-          htu: `${baseUrl}/me`,
-          accessToken: token,
-        });
-        return {
-          method: 'GET',
-          path: '/me',
-          headers: { authorization: `DPoP ${token}`, dpop: proof },
-          secrets: [token, proof],
-        };
+        return dpopMe(baseUrl, createDpopKey(), token);
       },
     },
     ...hostTricks(),

@@ -1,6 +1,12 @@
 // What the attack table's sections share: valid claims, the requests they send, signing helpers.
 
-import type { AuthorizationServer } from '@tokenguard/testing';
+import {
+  type AuthorizationServer,
+  createDpopKey,
+  createDpopProof,
+  type DpopKey,
+} from '@tokenguard/testing';
+import { sendRequest } from '../send.js';
 import type { AttackRequest } from './types.js';
 
 export const now = () => Math.floor(Date.now() / 1000);
@@ -61,4 +67,37 @@ export function signedHeader(
 
 export function split(token: string): [string, string, string] {
   return token.split('.') as [string, string, string];
+}
+
+/** A DPoP request to `GET /me` with `token` (bound to `key`) and a fresh proof. */
+export async function dpopMe(baseUrl: string, key: DpopKey, token: string): Promise<AttackRequest> {
+  const proof = await createDpopProof({
+    key,
+    htm: 'GET',
+    htu: `${baseUrl}/me`,
+    accessToken: token,
+  });
+  return {
+    method: 'GET',
+    path: '/me',
+    headers: { authorization: `DPoP ${token}`, dpop: proof },
+    secrets: [token, proof],
+  };
+}
+
+/**
+ * A DPoP request the API has accepted once (a fresh key, a token bound to it with `claims`, a
+ * proof): what an attacker who captured it would replay.
+ */
+export async function acceptedDpopRequest(
+  as: AuthorizationServer,
+  baseUrl: string,
+  claims: Record<string, unknown> = {},
+): Promise<{ key: DpopKey; token: string; captured: AttackRequest }> {
+  const key = createDpopKey();
+  const token = await as.mintAccessToken({ ...claims, cnf: { jkt: key.thumbprint } });
+  const captured = await dpopMe(baseUrl, key, token);
+  const first = await sendRequest(new URL('/me', baseUrl), captured);
+  if (first.status !== 200) throw new Error(`the captured proof was not accepted: ${first.status}`);
+  return { key, token, captured };
 }

@@ -2,11 +2,10 @@
 // (RFC 9449 §11.1, RFC 7662 §4).
 
 import { randomBytes } from 'node:crypto';
-import { createDpopKey, createDpopProof, type DpopKey } from '@tokenguard/testing';
 import type { ConformanceRequest } from '../conformance/routes.js';
 import { sendRequest } from '../send.js';
-import { me } from './helpers.js';
-import type { AttackCase, AttackRequest } from './types.js';
+import { acceptedDpopRequest, dpopMe, me } from './helpers.js';
+import type { AttackCase } from './types.js';
 
 /** Sends `count` requests `at` a time; returns their statuses. */
 async function flood(
@@ -28,22 +27,6 @@ async function flood(
 
 const madeUpToken = () => randomBytes(24).toString('base64url');
 
-/** A DPoP request to `GET /me` with `token` (bound to `key`) and a fresh proof. */
-async function dpopMe(baseUrl: string, key: DpopKey, token: string): Promise<AttackRequest> {
-  const proof = await createDpopProof({
-    key,
-    htm: 'GET',
-    htu: `${baseUrl}/me`,
-    accessToken: token,
-  });
-  return {
-    method: 'GET',
-    path: '/me',
-    headers: { authorization: `DPoP ${token}`, dpop: proof },
-    secrets: [token, proof],
-  };
-}
-
 /**
  * Shared state under floods: the replay memory must not forget a live `jti` whatever fills the
  * store, and made-up opaque tokens must not become a flood on the authorization server (RFC 7662
@@ -58,12 +41,7 @@ export function sharedStateCases(): AttackCase[] {
       reference: 'RFC 9449 §11.1; RFC 7662 §4',
       status: 401,
       async request({ as, baseUrl }) {
-        const key = createDpopKey();
-        const token = await as.mintAccessToken({ cnf: { jkt: key.thumbprint } });
-        const captured = await dpopMe(baseUrl, key, token);
-        const first = await sendRequest(new URL('/me', baseUrl), captured);
-        if (first.status !== 200)
-          throw new Error(`the captured proof was not accepted: ${first.status}`);
+        const { captured } = await acceptedDpopRequest(as, baseUrl);
         const statuses = await flood(baseUrl, 500, 50, () => me(madeUpToken()));
         if (statuses.some((status) => status !== 401 && status !== 503)) {
           throw new Error(`a made-up token got ${statuses.find((s) => s !== 401 && s !== 503)}`);
@@ -76,12 +54,9 @@ export function sharedStateCases(): AttackCase[] {
       reference: 'RFC 9449 §11.1',
       status: 401,
       async request({ as, baseUrl }) {
-        const key = createDpopKey();
-        const token = await as.mintAccessToken({ sub: 'attacker', cnf: { jkt: key.thumbprint } });
-        const captured = await dpopMe(baseUrl, key, token);
-        const first = await sendRequest(new URL('/me', baseUrl), captured);
-        if (first.status !== 200)
-          throw new Error(`the captured proof was not accepted: ${first.status}`);
+        const { key, token, captured } = await acceptedDpopRequest(as, baseUrl, {
+          sub: 'attacker',
+        });
         const statuses = await flood(baseUrl, 200, 20, () => dpopMe(baseUrl, key, token));
         if (statuses.some((status) => status !== 200 && status !== 503)) {
           throw new Error(

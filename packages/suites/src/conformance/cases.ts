@@ -4,9 +4,11 @@
 import { randomBytes } from 'node:crypto';
 import {
   type AuthorizationServer,
+  type Claims,
   createDpopKey,
   createDpopProof,
   type DpopProofInput,
+  type MintAccessTokenOptions,
 } from '@tokenguard/testing';
 import { sendRequest } from '../send.js';
 import {
@@ -73,6 +75,11 @@ const ok = (method: 'GET' | 'POST', path: string, subject: string | null, status
 });
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+/** A case's request: `GET path` with a token minted with these claims and options. */
+const withToken =
+  (path: string, claims: Claims = {}, options?: MintAccessTokenOptions) =>
+  async (as: AuthorizationServer) =>
+    get(path, bearer(await as.mintAccessToken(claims, options)));
 const get = (
   path: string,
   headers: Record<string, string | string[]> = {},
@@ -128,7 +135,7 @@ export function conformanceCases(): ConformanceCase[] {
     },
     {
       name: 'valid token',
-      request: async (as) => get('/me', bearer(await as.mintAccessToken())),
+      request: withToken('/me'),
       expected: ok('GET', '/me', 'user-123'),
     },
     {
@@ -138,8 +145,7 @@ export function conformanceCases(): ConformanceCase[] {
     },
     {
       name: 'required scope present',
-      request: async (as) =>
-        get('/orders', bearer(await as.mintAccessToken({ scope: 'orders:read' }))),
+      request: withToken('/orders', { scope: 'orders:read' }),
       expected: ok('GET', '/orders', 'user-123'),
     },
     {
@@ -162,74 +168,62 @@ export function conformanceCases(): ConformanceCase[] {
     },
     {
       name: 'one of anyScopes present',
-      request: async (as) =>
-        get('/admin', bearer(await as.mintAccessToken({ scope: 'orders:admin' }))),
+      request: withToken('/admin', { scope: 'orders:admin' }),
       expected: ok('GET', '/admin', 'user-123'),
     },
     {
       name: 'none of anyScopes present: 403',
-      request: async (as) =>
-        get('/admin', bearer(await as.mintAccessToken({ scope: 'orders:read' }))),
+      request: withToken('/admin', { scope: 'orders:read' }),
       expected: scopeError('admin orders:admin'),
     },
     {
       name: 'route claim rule satisfied',
-      request: async (as) => get('/tenant', bearer(await as.mintAccessToken({ tenant: 'acme' }))),
+      request: withToken('/tenant', { tenant: 'acme' }),
       expected: ok('GET', '/tenant', 'user-123'),
     },
     {
       name: 'route claim rule failed: 403',
-      request: async (as) => get('/tenant', bearer(await as.mintAccessToken({ tenant: 'globex' }))),
+      request: withToken('/tenant', { tenant: 'globex' }),
       expected: claimError,
     },
     {
       name: "guard anyScopes are kept beside the route's: one of the route's only is 403",
-      request: async (as) => get('/admin', bearer(await as.mintAccessToken({ scope: 'admin' }))),
+      request: withToken('/admin', { scope: 'admin' }),
       expected: scopeError(CONFORMANCE_GUARD_ANY_SCOPES.join(' ')),
     },
     {
       name: "guard anyScopes and the route's both met",
-      request: async (as) =>
-        get('/admin', bearer(await as.mintAccessToken({ scope: 'admin orders:write' }))),
+      request: withToken('/admin', { scope: 'admin orders:write' }),
       expected: ok('GET', '/admin', 'user-123'),
     },
     {
       name: 'composed claim rules: every level holds',
-      request: async (as) =>
-        get('/tenant/admin', bearer(await as.mintAccessToken({ tenant: 'acme', role: 'admin' }))),
+      request: withToken('/tenant/admin', { tenant: 'acme', role: 'admin' }),
       expected: ok('GET', '/tenant/admin', 'user-123'),
     },
     {
       name: "composed claim rules: the inner level's rules (a role, tenant exists) do not replace the outer level's tenant",
-      request: async (as) =>
-        get(
-          '/tenant/admin',
-          bearer(await as.mintAccessToken({ tenant: 'evilcorp', role: 'admin' })),
-        ),
+      request: withToken('/tenant/admin', { tenant: 'evilcorp', role: 'admin' }),
       expected: claimError,
     },
     {
       name: 'composed claim rules: the inner level still holds',
-      request: async (as) =>
-        get('/tenant/admin', bearer(await as.mintAccessToken({ tenant: 'acme', role: 'user' }))),
+      request: withToken('/tenant/admin', { tenant: 'acme', role: 'user' }),
       expected: claimError,
     },
     {
       name: 'composed anyScopes: one of each group',
-      request: async (as) =>
-        get('/reports', bearer(await as.mintAccessToken({ scope: 'orders:read reports:read' }))),
+      request: withToken('/reports', { scope: 'orders:read reports:read' }),
       expected: ok('GET', '/reports', 'user-123'),
     },
     {
       name: 'composed anyScopes: the inner group does not replace the outer one (403 names the outer)',
-      request: async (as) =>
-        get('/reports', bearer(await as.mintAccessToken({ scope: 'orders:read' }))),
+      request: withToken('/reports', { scope: 'orders:read' }),
       expected: scopeError('reports:read reports:admin'),
     },
     {
       name: 'composed anyScopes: the outer group does not replace the inner one (403 names the inner)',
-      request: async (as) =>
-        get('/reports', bearer(await as.mintAccessToken({ scope: 'orders:write reports:admin' }))),
+      request: withToken('/reports', { scope: 'orders:write reports:admin' }),
       expected: scopeError('orders:read orders:admin'),
     },
     {
@@ -239,18 +233,17 @@ export function conformanceCases(): ConformanceCase[] {
     },
     {
       name: 'an optional outer level, the route requires a scope: present',
-      request: async (as) => get('/optional/orders', bearer(await as.mintAccessToken())),
+      request: withToken('/optional/orders'),
       expected: ok('GET', '/optional/orders', 'user-123'),
     },
     {
       name: 'an optional outer level, the route requires a scope: missing',
-      request: async (as) =>
-        get('/optional/orders', bearer(await as.mintAccessToken({ scope: 'orders:write' }))),
+      request: withToken('/optional/orders', { scope: 'orders:write' }),
       expected: scopeError('orders:read'),
     },
     {
       name: 'expired token',
-      request: async (as) => get('/me', bearer(await as.mintAccessToken({}, { expiresIn: -120 }))),
+      request: withToken('/me', {}, { expiresIn: -120 }),
       expected: {
         status: 401,
         headers: {
@@ -276,19 +269,17 @@ export function conformanceCases(): ConformanceCase[] {
     },
     {
       name: 'token for another audience',
-      request: async (as) =>
-        get('/me', bearer(await as.mintAccessToken({ aud: 'https://other.example' }))),
+      request: withToken('/me', { aud: 'https://other.example' }),
       expected: unauthorized,
     },
     {
       name: 'token from an untrusted issuer',
-      request: async (as) =>
-        get('/me', bearer(await as.mintAccessToken({ iss: 'https://evil.example' }))),
+      request: withToken('/me', { iss: 'https://evil.example' }),
       expected: unauthorized,
     },
     {
       name: 'unsigned token (alg none)',
-      request: async (as) => get('/me', bearer(await as.mintAccessToken({}, { alg: 'none' }))),
+      request: withToken('/me', {}, { alg: 'none' }),
       expected: unauthorized,
     },
     {
@@ -337,13 +328,12 @@ export function conformanceCases(): ConformanceCase[] {
     },
     {
       name: 'optional route with a valid token',
-      request: async (as) => get('/optional', bearer(await as.mintAccessToken())),
+      request: withToken('/optional'),
       expected: ok('GET', '/optional', 'user-123'),
     },
     {
       name: 'optional route with a bad token: still rejected',
-      request: async (as) =>
-        get('/optional', bearer(await as.mintAccessToken({}, { alg: 'none' }))),
+      request: withToken('/optional', {}, { alg: 'none' }),
       expected: unauthorized,
     },
     {
@@ -362,11 +352,7 @@ export function conformanceCases(): ConformanceCase[] {
       name: 'JWKS down: 503 with Retry-After and Cache-Control: no-store, never an accept',
       setup: (as) => as.faults.set('jwks', { status: 500 }),
       cleanup: (as) => as.faults.clear('jwks'),
-      request: async (as) =>
-        get(
-          '/me',
-          bearer(await as.mintAccessToken({}, { key: 'unpublished', kid: 'not-yet-published' })),
-        ),
+      request: withToken('/me', {}, { key: 'unpublished', kid: 'not-yet-published' }),
       expected: {
         status: 503,
         headers: { 'retry-after': '1', 'cache-control': 'no-store', 'www-authenticate': null },
