@@ -69,6 +69,29 @@ export function dpopCase(
 export function dpopCases(): AttackCase[] {
   return [
     {
+      // The proof is checked before the token: a proof for another request must not make the API
+      // ask the authorization server about an opaque token (one call per made-up pair otherwise).
+      name: 'a DPoP proof for another method, with an opaque token (no introspection call)',
+      reference: 'RFC 9449 §4.3, §11; RFC 7662 §4',
+      status: 401,
+      async request({ as, baseUrl }) {
+        const key = createDpopKey();
+        const token = await as.mintOpaqueToken({ sub: 'attacker', cnf: { jkt: key.thumbprint } });
+        const proof = await createDpopProof({
+          key,
+          htm: 'POST',
+          htu: `${baseUrl}/me`,
+          accessToken: token,
+        });
+        return {
+          method: 'GET',
+          path: '/me',
+          headers: { authorization: `DPoP ${token}`, dpop: proof },
+          secrets: [token, proof],
+        };
+      },
+    },
+    {
       name: 'a DPoP proof replayed',
       reference: 'RFC 9449 §11.1',
       status: 401,
