@@ -52,6 +52,12 @@ export interface JwksEvent {
   keys?: number;
   /** For `failure`: `timeout`, `status`, `too_large`, …; for `skipped_key`: why. */
   detail?: string;
+  /**
+   * For `fetch`, `refresh`, `discovery`, and a `failure` once a request was sent: how long the
+   * JWKS (or discovery) request took, in milliseconds, on a monotonic clock (not the guard's
+   * `clock`). A JWKS fetch that first needed discovery does not count discovery's time.
+   */
+  durationMs?: number;
 }
 
 /**
@@ -64,6 +70,11 @@ export interface IntrospectionEvent {
   tokenId: string;
   active?: boolean;
   detail?: string;
+  /**
+   * For `call` and `failure`: how long the call to the endpoint took, reading its answer
+   * included, in milliseconds, on a monotonic clock (not the guard's `clock`).
+   */
+  durationMs?: number;
 }
 
 /**

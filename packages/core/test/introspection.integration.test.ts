@@ -384,7 +384,7 @@ describe('diagnostics', () => {
       await api.call(token);
       await api.call(token);
       expect(events).toEqual([
-        expect.objectContaining({ event: 'call', active: true }),
+        expect.objectContaining({ event: 'call', active: true, durationMs: expect.any(Number) }),
         expect.objectContaining({ event: 'cache_hit' }),
       ]);
       expect(JSON.stringify(events)).not.toContain(token);

@@ -2,7 +2,7 @@ import diagnostics from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { type AuthorizationServer, createAuthorizationServer } from '@tokenguard/testing';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { channels, type JwksEvent } from '../src/diagnostics.js';
 import { createTokenGuard, type TokenGuard } from '../src/index.js';
 import type { TokenGuardOptions } from '../src/options.js';
@@ -142,6 +142,31 @@ describe('JWKS outages fail closed with 503 and recover', () => {
       expect(events.map((e) => e.event)).toContain('stale');
       clock.advance(40);
       expect((await api.call(await as.mintAccessToken({ sub: 'too-stale' }))).status).toBe(503);
+    } finally {
+      diagnostics.unsubscribe(channels.jwks, listener);
+    }
+  });
+
+  it('reports how long each discovery, fetch and failed fetch took (OpenTelemetry records it)', async () => {
+    const events: JwksEvent[] = [];
+    const listener = (event: unknown) => events.push(event as JwksEvent);
+    diagnostics.subscribe(channels.jwks, listener);
+    try {
+      const api = await start({ jwks: { cacheMaxAge: 60, failureBackoff: 1 } });
+      expect((await api.call(await as.mintAccessToken())).status).toBe(200);
+      as.faults.set('jwks', { status: 500 });
+      clock.advance(90);
+      expect((await api.call(await as.mintAccessToken({ sub: 'refresh' }))).status).toBe(200);
+      // The refresh runs in the background; its failure ends with `stale`.
+      await vi.waitFor(() => expect(events.at(-1)?.event).toBe('stale'));
+      const timed = events.map((e) => [e.event, e.detail, typeof e.durationMs]);
+      expect(timed).toEqual([
+        ['discovery', undefined, 'number'],
+        ['fetch', undefined, 'number'],
+        ['discovery', undefined, 'number'], // metadata is kept as long as keys (cacheMaxAge)
+        ['failure', 'status', 'number'],
+        ['stale', undefined, 'undefined'],
+      ]);
     } finally {
       diagnostics.unsubscribe(channels.jwks, listener);
     }

@@ -79,13 +79,19 @@ export class MetadataSource {
   }
 
   async #fetch(): Promise<IssuerMetadata> {
+    const sentAt = performance.now();
     try {
       const metadata = await discover(this.#http, this.issuer, this.#limits);
       this.#metadata = metadata;
       this.#fetchedAt = this.#clock();
       this.#failedAt = undefined;
       if (jwksChannel.hasSubscribers) {
-        jwksChannel.publish({ issuer: this.issuer, event: 'discovery', uri: metadata.jwks_uri });
+        jwksChannel.publish({
+          issuer: this.issuer,
+          event: 'discovery',
+          uri: metadata.jwks_uri,
+          durationMs: performance.now() - sentAt,
+        });
       }
       return metadata;
     } catch (error) {
@@ -96,6 +102,7 @@ export class MetadataSource {
           event: 'failure',
           uri: undefined,
           detail: `discovery_${error instanceof UpstreamError ? error.failure : 'error'}`,
+          durationMs: performance.now() - sentAt,
         });
       }
       if (this.#metadata !== undefined) return this.#metadata;

@@ -166,6 +166,7 @@ export class Introspector {
   async #send(token: string, key: string): Promise<Outcome> {
     const settings = this.#settings;
     const now = this.#config.clock();
+    const sentAt = performance.now();
     let outcome: Outcome;
     try {
       const endpoint =
@@ -192,13 +193,23 @@ export class Introspector {
           // (oidc-provider's unsupported_token_type), 413 for a made-up token too large for it:
           // reject this token, and do not let it start the failure backoff that would turn
           // every other client's request into a 503.
-          this.#publish(() => ({ event: 'call', tokenId: tokenHash(token), active: false }));
+          this.#publish(() => ({
+            event: 'call',
+            tokenId: tokenHash(token),
+            active: false,
+            durationMs: performance.now() - sentAt,
+          }));
           return { kind: 'inactive', reason: 'introspection.refused' };
         }
         // The server refuses our client (wrong credentials) or our request (wrong endpoint):
         // no token can be checked, but no client's token caused it either.
         const reason = `introspection.${verdict}`;
-        this.#publish(() => ({ event: 'failure', tokenId: tokenHash(token), detail: reason }));
+        this.#publish(() => ({
+          event: 'failure',
+          tokenId: tokenHash(token),
+          detail: reason,
+          durationMs: performance.now() - sentAt,
+        }));
         return { kind: 'unavailable', reason };
       }
       const claims = settings.jwtResponse
@@ -225,6 +236,7 @@ export class Introspector {
         event: 'failure',
         tokenId: tokenHash(token),
         detail,
+        durationMs: performance.now() - sentAt,
       }));
       return outcome;
     }
@@ -232,6 +244,7 @@ export class Introspector {
       event: 'call',
       tokenId: tokenHash(token),
       active: outcome.kind === 'active',
+      durationMs: performance.now() - sentAt,
     }));
     await this.#cache.save(key, outcome);
     return outcome;
@@ -253,6 +266,7 @@ export class Introspector {
       tokenId: string;
       active?: boolean;
       detail?: string;
+      durationMs?: number;
     },
   ): void {
     if (introspectionChannel.hasSubscribers) introspectionChannel.publish(event());

@@ -171,20 +171,28 @@ export class KeySource {
   async #fetch(): Promise<void> {
     this.#lastAttemptAt = this.#clock();
     const wasLoaded = this.#loaded;
+    // The JWKS request's own time (discovery reports its own), for diagnostics.
+    let sentAt: number | undefined;
     try {
       const uri = this.#jwksUri ?? (await this.#metadata.jwksUri());
       this.#uri = uri;
+      sentAt = performance.now();
       const doc = await this.#http.getJson(uri, {
         timeout: this.#limits.timeout,
         maxResponseSize: this.#limits.maxResponseSize,
       });
+      const durationMs = performance.now() - sentAt;
       this.#install(doc.keys);
       this.#failedAt = undefined;
-      this.#publish({ event: wasLoaded ? 'refresh' : 'fetch', keys: this.#all.length });
+      this.#publish({ event: wasLoaded ? 'refresh' : 'fetch', keys: this.#all.length, durationMs });
     } catch (error) {
       this.#failedAt = this.#clock();
       const detail = error instanceof UpstreamError ? error.failure : 'invalid_jwks';
-      this.#publish({ event: 'failure', detail });
+      this.#publish(
+        sentAt === undefined
+          ? { event: 'failure', detail }
+          : { event: 'failure', detail, durationMs: performance.now() - sentAt },
+      );
       if (this.#loaded) this.#publish({ event: 'stale', keys: this.#all.length });
       throw error;
     }
@@ -228,6 +236,7 @@ export class KeySource {
     event: 'fetch' | 'refresh' | 'stale' | 'failure' | 'skipped_key';
     keys?: number;
     detail?: string;
+    durationMs?: number;
   }): void {
     if (!jwksChannel.hasSubscribers) return;
     jwksChannel.publish({ issuer: this.issuer, uri: this.#uri, ...event });
