@@ -1,0 +1,5 @@
+export { TokenGuardInstrumentation } from './instrumentation.js';
+
+// Types.
+
+export type { TokenGuardInstrumentationConfig } from './instrumentation.js';
