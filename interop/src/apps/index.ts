@@ -1,8 +1,10 @@
 import type { StartApi } from './api.js';
 import { expressApi } from './express.js';
 import { fastifyApi } from './fastify.js';
+import { honoApi } from './hono.js';
 import { nestApi } from './nestjs.js';
 import { nodeHttpApi } from './node-http.js';
+import { webApi } from './web.js';
 
 export type { LevelsApp, RouteLevels, RunningApi, ServeLevels, StartApi } from './api.js';
 
@@ -16,6 +18,8 @@ export const ADAPTERS: ReadonlyArray<readonly [string, StartApi]> = [
   ['Fastify', fastifyApi('global')],
   ['NestJS on Express', nestApi('express')],
   ['NestJS on Fastify', nestApi('fastify')],
+  ['@tokenguard/web (fetch handler)', webApi],
+  ['Hono on Node', honoApi],
 ];
 
 /**
@@ -34,4 +38,6 @@ export const CONFORMANCE_VARIANTS: ReadonlyArray<readonly [string, StartApi]> = 
   ['NestJS on Express, @UseGuards(TokenGuard)', nestApi('express', '@UseGuards')],
   ['NestJS on Fastify, global APP_GUARD', nestApi('fastify', 'APP_GUARD')],
   ['NestJS on Fastify, @UseGuards(TokenGuard)', nestApi('fastify', '@UseGuards')],
+  ['@tokenguard/web, a fetch handler on @hono/node-server', webApi],
+  ['Hono on @hono/node-server', honoApi],
 ];
