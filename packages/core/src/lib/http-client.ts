@@ -200,7 +200,10 @@ export class HttpClient {
   }
 
   async close(): Promise<void> {
-    await this.#agent?.close();
+    // Bun's built-in `undici` has an Agent with no close(): its requests go through Bun's own
+    // connection pool, which needs none.
+    const agent = this.#agent as Partial<Agent> | undefined;
+    if (typeof agent?.close === 'function') await agent.close();
   }
 }
 
