@@ -35,7 +35,14 @@ export function sendRequest(url: string | URL, options: SendOptions = {}): Promi
   return new Promise((resolve, reject) => {
     const outgoing = httpRequest(
       url,
-      { method: options.method ?? 'GET', headers: { connection: 'close', ...options.headers } },
+      {
+        method: options.method ?? 'GET',
+        headers: { connection: 'close', ...options.headers },
+        // Never a pooled socket: Node's default agent keeps one alive unless the answer says
+        // `Connection: close`, and Bun's server closes without saying so (every other request
+        // then failed with "socket hang up").
+        agent: false,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
