@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { JWK } from 'jose';
+import { AuthorizationCodes, resourceParameter } from './authorization-code.js';
 import { type ClientRegistration, ClientRegistry, type RegisteredClient } from './clients.js';
 import { checkTokenRequestProof } from './dpop.js';
 import {
@@ -121,8 +122,13 @@ export interface AuthorizationServer {
   readonly url: string;
   /** The JWKS endpoint. */
   readonly jwksUri: string;
-  /** The token endpoint (`client_credentials`). */
+  /** The token endpoint (`client_credentials`, `authorization_code`). */
   readonly tokenEndpoint: string;
+  /**
+   * The authorization endpoint (RFC 6749 §4.1, PKCE `S256` required): it approves at once, as
+   * the test user `user-123`, for a registered client and one of its `redirectUris`.
+   */
+  readonly authorizationEndpoint: string;
   /** The RFC 7662 introspection endpoint. */
   readonly introspectionEndpoint: string;
   /** Where the RFC 8414 metadata is served (path-insert for an issuer with a path). */
@@ -416,6 +422,7 @@ class LocalAuthorizationServer implements AuthorizationServer {
   private readonly http: Server;
   private readonly clients = new ClientRegistry();
   private readonly tokens = new TokenRegistry();
+  private readonly codes = new AuthorizationCodes();
   private readonly faultController = new FaultController();
   private readonly routes = new Map<string, Route>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -446,6 +453,9 @@ class LocalAuthorizationServer implements AuthorizationServer {
   }
   get tokenEndpoint(): string {
     return `${this.base}/token`;
+  }
+  get authorizationEndpoint(): string {
+    return `${this.base}/authorize`;
   }
   get introspectionEndpoint(): string {
     return `${this.base}/introspect`;
@@ -512,6 +522,17 @@ class LocalAuthorizationServer implements AuthorizationServer {
       endpoint: 'token',
       methods: ['POST'],
       handle: (req) => this.tokenGrant(req),
+    });
+    // The authorization endpoint shares the token endpoint's counter and faults: one grant.
+    this.routes.set(`${path}/authorize`, {
+      endpoint: 'token',
+      methods: ['GET'],
+      handle: async (req) =>
+        this.codes.authorize(
+          new URL(req.url ?? '/', this.url).searchParams,
+          (id) => this.clients.get(id),
+          { issuer: this.issuer, subject: 'user-123' },
+        ),
     });
     this.routes.set(`${path}/introspect`, {
       endpoint: 'introspection',
@@ -730,9 +751,12 @@ class LocalAuthorizationServer implements AuthorizationServer {
         issuer: this.issuer,
         jwks_uri: this.jwksUri,
         token_endpoint: this.tokenEndpoint,
+        authorization_endpoint: this.authorizationEndpoint,
         introspection_endpoint: this.introspectionEndpoint,
-        grant_types_supported: ['client_credentials'],
-        response_types_supported: [],
+        grant_types_supported: ['client_credentials', 'authorization_code'],
+        response_types_supported: ['code'],
+        code_challenge_methods_supported: ['S256'],
+        authorization_response_iss_parameter_supported: true,
         token_endpoint_auth_methods_supported: methods,
         introspection_endpoint_auth_methods_supported: methods,
         scopes_supported: this.clients.scopes(),
@@ -747,25 +771,42 @@ class LocalAuthorizationServer implements AuthorizationServer {
     if (grantType === undefined || grantType === '') {
       throw new RequestError(400, 'invalid_request', 'grant_type is required');
     }
-    if (grantType !== 'client_credentials') {
-      throw new RequestError(400, 'unsupported_grant_type', 'only client_credentials is supported');
-    }
-    const requested = [...new Set((form.get('scope') ?? '').split(' ').filter(Boolean))];
-    if (requested.some((scope) => !client.scopes.includes(scope))) {
+    let claims: Claims;
+    let scope: string | undefined;
+    if (grantType === 'authorization_code') {
+      const grant = this.codes.redeem(form, client);
+      scope = grant.scope;
+      claims = {
+        sub: grant.subject,
+        client_id: client.clientId,
+        aud: grant.resource ?? client.audience ?? this.audience,
+        scope,
+      };
+    } else if (grantType === 'client_credentials') {
+      const requested = [...new Set((form.get('scope') ?? '').split(' ').filter(Boolean))];
+      if (requested.some((s) => !client.scopes.includes(s))) {
+        throw new RequestError(
+          400,
+          'invalid_scope',
+          'the requested scope is not allowed for this client',
+        );
+      }
+      const granted = requested.length > 0 ? requested : [...client.scopes];
+      scope = granted.length > 0 ? granted.join(' ') : undefined;
+      claims = {
+        sub: client.clientId,
+        client_id: client.clientId,
+        // RFC 8707: the token is for the resource the client names, if it names one.
+        aud: resourceParameter(form.get('resource')) ?? client.audience ?? this.audience,
+        scope,
+      };
+    } else {
       throw new RequestError(
         400,
-        'invalid_scope',
-        'the requested scope is not allowed for this client',
+        'unsupported_grant_type',
+        'only client_credentials and authorization_code are supported',
       );
     }
-    const granted = requested.length > 0 ? requested : [...client.scopes];
-    const scope = granted.length > 0 ? granted.join(' ') : undefined;
-    const claims: Claims = {
-      sub: client.clientId,
-      client_id: client.clientId,
-      aud: client.audience ?? this.audience,
-      scope,
-    };
     // RFC 9449 §5: a DPoP proof on the token request binds the token to its key.
     const proof = req.headers.dpop;
     if (proof !== undefined) {

@@ -43,6 +43,11 @@ export interface ClientRegistration {
    * a `client_assertion` signed by the matching private key.
    */
   publicKey?: JWK;
+  /**
+   * Where the authorization endpoint may send the client back with a code (exact match); none:
+   * the client cannot use the authorization code grant.
+   */
+  redirectUris?: readonly string[];
 }
 
 /**
@@ -60,6 +65,7 @@ export interface RegisteredClient {
   tokenFormat: TokenFormat;
   audience?: string;
   publicKey?: JWK;
+  redirectUris?: readonly string[];
 }
 
 const CHALLENGE = { 'www-authenticate': 'Basic realm="tokenguard-testing", charset="UTF-8"' };
@@ -83,6 +89,7 @@ export class ClientRegistry {
       tokenFormat = 'jwt',
       audience,
       publicKey,
+      redirectUris,
     } = registration;
     if (typeof clientId !== 'string' || clientId === '') {
       throw new TypeError(`${caller}: "clientId" must be a non-empty string`);
@@ -98,6 +105,13 @@ export class ClientRegistry {
     }
     if (audience !== undefined && (typeof audience !== 'string' || audience === '')) {
       throw new TypeError(`${caller}: "audience" must be a non-empty string`);
+    }
+    if (
+      redirectUris !== undefined &&
+      (!Array.isArray(redirectUris) ||
+        !redirectUris.every((uri) => typeof uri === 'string' && URL.canParse(uri)))
+    ) {
+      throw new TypeError(`${caller}: "redirectUris" must be an array of absolute URLs`);
     }
     if (publicKey !== undefined) {
       try {
@@ -118,9 +132,15 @@ export class ClientRegistry {
       tokenFormat,
       ...(audience === undefined ? {} : { audience }),
       ...(publicKey === undefined ? {} : { publicKey }),
+      ...(redirectUris === undefined ? {} : { redirectUris: [...redirectUris] }),
     };
     this.clients.set(clientId, client);
     return { ...client };
+  }
+
+  /** The client with this id, if registered. */
+  get(clientId: string): RegisteredClient | undefined {
+    return this.clients.get(clientId);
   }
 
   /** Every scope some client may be granted, sorted. */
