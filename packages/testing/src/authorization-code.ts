@@ -36,7 +36,8 @@ export function resourceParameter(value: string | undefined | null): string | un
 /**
  * The authorization code grant (RFC 6749 §4.1) with PKCE (RFC 7636, `S256` only) and resource
  * indicators (RFC 8707), as a test tool: the authorization endpoint approves at once, as the
- * server's test user, for a registered client and one of its registered redirect URIs.
+ * server's test user, for a registered client and one of its registered redirect URIs, the
+ * requested scopes the client is registered for.
  */
 export class AuthorizationCodes {
   private readonly grants = new Map<string, Grant>();
@@ -76,10 +77,11 @@ export class AuthorizationCodes {
     if (challenge === null || query.get('code_challenge_method') !== 'S256') {
       return back({ error: 'invalid_request', error_description: 'PKCE with S256 is required' });
     }
-    const scope = query.get('scope') ?? undefined;
-    const requested = (scope ?? '').split(' ').filter(Boolean);
-    if (requested.some((s) => !registered.scopes.includes(s)))
-      return back({ error: 'invalid_scope' });
+    // RFC 6749 §3.3: the server may grant fewer scopes than asked for (the token response says
+    // which); none of the requested ones is `invalid_scope`.
+    const asked = (query.get('scope') ?? '').split(' ').filter(Boolean);
+    const requested = asked.filter((s) => registered.scopes.includes(s));
+    if (asked.length > 0 && requested.length === 0) return back({ error: 'invalid_scope' });
     let resource: string | undefined;
     try {
       resource = resourceParameter(query.get('resource'));

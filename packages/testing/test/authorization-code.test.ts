@@ -71,6 +71,16 @@ describe('the authorization code grant with PKCE and a resource indicator', () =
     expect(await again.json()).toMatchObject({ error: 'invalid_grant' });
   });
 
+  it('grants the requested scopes the client is registered for, and refuses when none is', async () => {
+    const code =
+      (await authorize({ ...valid, scope: 'notes:read notes:write' })).searchParams.get('code') ??
+      '';
+    const body = (await (await redeem(code)).json()) as { scope: string };
+    expect(body.scope).toBe('notes:read');
+    const refused = await authorize({ ...valid, scope: 'notes:write' });
+    expect(refused.searchParams.get('error')).toBe('invalid_scope');
+  });
+
   it('refuses a wrong PKCE verifier', async () => {
     const code = (await authorize(valid)).searchParams.get('code') ?? '';
     const res = await redeem(code, { code_verifier: randomBytes(32).toString('base64url') });
