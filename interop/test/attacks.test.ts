@@ -8,12 +8,12 @@ import {
 } from '@tokenguard/suites';
 import { type AuthorizationServer, createAuthorizationServer } from '@tokenguard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADAPTERS, type RunningApi } from '../src/apps/index.js';
+import { ADAPTERS, FETCH_ADAPTERS, type RunningApi } from '../src/apps/index.js';
 
 // The attack table through every adapter, node:http + core first: the expected status (never a
 // 500), nothing the attacker sent echoed back, no request to a URL a token named, only the
 // upstream requests the case allows, and a valid token still accepted afterwards.
-describe.each(ADAPTERS)('attacks through %s', (_name, start) => {
+describe.each([...ADAPTERS, ...FETCH_ADAPTERS])('attacks through %s', (_name, start) => {
   let as: AuthorizationServer;
   let trap: Trap;
   let api: RunningApi;

@@ -18,6 +18,16 @@ export const ADAPTERS: ReadonlyArray<readonly [string, StartApi]> = [
   ['Fastify', fastifyApi('global')],
   ['NestJS on Express', nestApi('express')],
   ['NestJS on Fastify', nestApi('fastify')],
+];
+
+/**
+ * The fetch-style adapters once each: `@tokenguard/web` as a plain fetch handler, and Hono. The
+ * attack table runs over these too. The fault, fuzz and oidc-provider suites do not: they drive
+ * core's upstream handling and parsers, which these adapters reach exactly as the Node ones do
+ * (the same `RequestView`), and CI time is shared (interop/test/runtimes.test.ts runs Hono's
+ * tables on Bun and Deno as well).
+ */
+export const FETCH_ADAPTERS: ReadonlyArray<readonly [string, StartApi]> = [
   ['@tokenguard/web (fetch handler)', webApi],
   ['Hono on Node', honoApi],
 ];
