@@ -43,9 +43,9 @@ const now = () => Math.floor(Date.now() / 1000);
 let serial = 0;
 
 /** Signs `count` distinct RS256/ES256/EdDSA access tokens with node:crypto (not WebCrypto). */
-async function mint(alg: Alg, count: number, jkt?: string): Promise<string[]> {
+async function mint(alg: Alg, count: number, jkt?: string, typ = 'at+jwt'): Promise<string[]> {
   const tokens: string[] = [];
-  const header = { alg, typ: 'at+jwt', kid: as.kids[alg] };
+  const header = { alg, typ, kid: as.kids[alg] };
   for (let i = 0; i < count; i++) {
     serial++;
     tokens.push(
@@ -85,7 +85,15 @@ serveParent(
   } satisfies AuthServerInfo,
   {
     mint: async (m) =>
-      deliver(await mint(m.alg as Alg, m.count as number, m.jkt as string | undefined), m.file),
+      deliver(
+        await mint(
+          m.alg as Alg,
+          m.count as number,
+          m.jkt as string | undefined,
+          m.typ as string | undefined,
+        ),
+        m.file,
+      ),
     opaque: async (m) => {
       const tokens: string[] = [];
       for (let i = 0; i < (m.count as number); i++) {

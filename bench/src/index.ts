@@ -42,8 +42,8 @@ const info = as.ready as AuthServerInfo;
 const loader = await startChild(here('./http/loader.ts'));
 const { dpopThumbprint } = loader.ready as { dpopThumbprint: string };
 const temp = mkdtempSync(join(tmpdir(), 'tokenguard-bench-'));
-const mint = (alg: Alg, count: number, jkt?: string) =>
-  as.ask<string[]>('mint', { alg, count, jkt });
+const mint = (alg: Alg, count: number, jkt?: string, typ?: string) =>
+  as.ask<string[]>('mint', { alg, count, jkt, typ });
 const results: Results = {
   machine: host,
   settings,
@@ -173,6 +173,38 @@ async function httpSpecs(): Promise<RunSpec[]> {
       for (const contender of contenders) {
         add(framework, contender, repeated);
         add(framework, contender, distinct);
+      }
+    }
+    // Hono (src/servers/hono.ts): hono/jwk refuses RFC 9068 tokens (`typ: at+jwt`), so its rows
+    // use the same RS256 tokens typed `JWT`, which tokenguard accepts with tokenTypes: ['JWT'].
+    const honoRows = ['none', 'tokenguard', 'hono/jwk', 'hono/jwk+keys'].flatMap((c) =>
+      ['repeated', 'distinct'].map((w) => `hono ${c} ${w}`),
+    );
+    if (filter === undefined || honoRows.some((row) => row.includes(filter))) {
+      const typed = await mint('RS256', settings.distinctPool + 2_000, undefined, 'JWT');
+      const file = pool('rs256-jwt-repeated', typed.slice(0, 100));
+      const honoRepeated: Workload = {
+        ...repeated,
+        warmup: { kind: 'tokens', file, mode: 'cycle' },
+        measure: { kind: 'tokens', file, mode: 'cycle' },
+      };
+      const honoDistinct: Workload = {
+        ...distinct,
+        warmup: {
+          kind: 'tokens',
+          file: pool('rs256-jwt-warm', typed.slice(0, 2_000)),
+          mode: 'cycle',
+        },
+        measure: {
+          kind: 'tokens',
+          file: pool('rs256-jwt-distinct', typed.slice(2_000)),
+          mode: 'once',
+        },
+      };
+      add('hono', 'none', honoRepeated);
+      for (const contender of ['tokenguard', 'hono/jwk', 'hono/jwk+keys']) {
+        add('hono', contender, honoRepeated);
+        add('hono', contender, honoDistinct);
       }
     }
   }

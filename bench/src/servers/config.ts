@@ -1,6 +1,6 @@
 import type { AuthServerInfo } from '../auth-server.js';
 
-export type Framework = 'express' | 'fastify' | 'nest-express' | 'nest-fastify';
+export type Framework = 'express' | 'fastify' | 'nest-express' | 'nest-fastify' | 'hono';
 
 /** What one API server process serves: a framework, a contender, one route. */
 export interface ServerConfig {

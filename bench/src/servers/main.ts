@@ -14,6 +14,7 @@ const starters: Record<ServerConfig['framework'], () => Promise<Server>> = {
   fastify: async () => (await import('./fastify.js')).start(config),
   'nest-express': async () => (await import('./nest.js')).start(config, 'express'),
   'nest-fastify': async () => (await import('./nest.js')).start(config, 'fastify'),
+  hono: async () => (await import('./hono.js')).start(config),
 };
 const server = await starters[config.framework]();
 
