@@ -7,6 +7,7 @@ import { type ChallengeConfig, buildChallenge as challengeFor } from './challeng
 export { peerCertificate } from './adapter/peer-certificate.js';
 export type { RequestState } from './adapter/request-state.js';
 export {
+  authenticateNow,
   authenticateRequest,
   authorizeRequest,
   recordUnchecked,

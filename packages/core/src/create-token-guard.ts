@@ -1,18 +1,20 @@
-import { authorize, type CompiledRequirements, compileLevel } from './authorize/authorize.js';
-import { mergeLevels } from './authorize/compose.js';
-import { type AuthRequirements, readRequirements } from './authorize/requirements.js';
 import {
-  authorizationScheme,
+  authorizePrincipal,
+  type CompiledRequirements,
+  RequirementsCompiler,
+} from './authorize/authorize.js';
+import type { AuthRequirements } from './authorize/requirements.js';
+import {
+  checkToken,
   type ExtractedToken,
   type ExtractOptions,
   extractToken,
 } from './bearer/extract-token.js';
-import { bindToken } from './bind.js';
+import { type CompletionSteps, completeRequest } from './complete-request.js';
 import { constructGuard, type GuardConfig } from './construct.js';
-import { authenticatedChannel, tokenId } from './diagnostics.js';
 import { proofFor } from './dpop/proof-header.js';
-import { ProofVerifier } from './dpop/verify-proof.js';
-import { InvalidTokenError, MissingTokenError, UseDpopNonceError } from './errors.js';
+import { type CheckedProof, ProofVerifier } from './dpop/verify-proof.js';
+import { InvalidTokenError, MissingTokenError } from './errors.js';
 import { Introspector } from './introspection/introspect.js';
 import { isJweShaped, isJwsShaped, isNearJws } from './jws/parse.js';
 import type { VerifiedToken } from './jwt/verified-token.js';
@@ -25,11 +27,17 @@ import {
 import { resolveOptions, type TokenGuardOptions } from './options.js';
 import { buildRequestUrl, type RequestUrlParts } from './public-url.js';
 import type { IncomingRequest, TokenRequest } from './request.js';
-import { accept, reject } from './respond.js';
+import { type RejectionContext, reject, rejectRequest } from './respond.js';
 import type { AuthContext, TokenGuard } from './types.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
 
 const GUARD = Symbol.for('tokenguard.guard');
+
+/**
+ * The guard's synchronous-when-possible `authenticate()`, for the adapter toolkit
+ * (`authenticateNow()` in adapter/request-state.ts). Not part of the public `TokenGuard` type.
+ */
+export const AUTHENTICATE_NOW: unique symbol = Symbol.for('tokenguard.authenticateNow');
 
 /** Whether `value` is a guard made by {@link createTokenGuard}. */
 export function isTokenGuard(value: unknown): value is TokenGuard {
@@ -48,9 +56,11 @@ class Guard implements TokenGuard {
   readonly #config: GuardConfig;
   readonly #extract: ExtractOptions;
   readonly #cache: VerifiedTokenCache | undefined;
-  readonly #compiled = new WeakMap<AuthRequirements, CompiledRequirements>();
+  readonly #compiler: RequirementsCompiler;
   readonly #introspector: Introspector | undefined;
   readonly #dpop: ProofVerifier | undefined;
+  readonly #steps: CompletionSteps;
+  readonly #rejection: RejectionContext;
 
   constructor(config: GuardConfig) {
     this.#config = config;
@@ -71,6 +81,9 @@ class Guard implements TokenGuard {
             issuer: config.issuers.get(introspection.issuer)!,
           });
     this.#cache = config.cache === false ? undefined : new VerifiedTokenCache(config.cache, config);
+    this.#compiler = new RequirementsCompiler(config.guardLevel, introspection !== undefined);
+    this.#steps = { config, introspector: this.#introspector, nonce: this.#dpop?.nonce };
+    this.#rejection = { ...this.#steps, extract: this.#extract };
   }
 
   authenticate(
@@ -81,17 +94,42 @@ class Guard implements TokenGuard {
     request: IncomingRequest,
     requirements: AuthRequirements,
   ): Promise<AuthContext | undefined>;
-  async authenticate(
+  authenticate(
     request: IncomingRequest,
     requirements?: AuthRequirements,
   ): Promise<AuthContext | undefined> {
+    try {
+      const outcome = this[AUTHENTICATE_NOW](request, requirements);
+      return outcome instanceof Promise ? outcome : Promise.resolve(outcome);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * `authenticate()` without a promise when nothing has to be waited for (a cached token, keys in
+   * memory, no proof to remember): the principal, or a promise of it; a rejection is thrown now
+   * or rejects the promise. What the adapter toolkit calls, so a cache hit allocates nothing.
+   */
+  [AUTHENTICATE_NOW](
+    request: IncomingRequest,
+    requirements: AuthRequirements | undefined,
+  ): AuthContext | undefined | Promise<AuthContext | undefined> {
     const compiled =
-      requirements === undefined ? this.#config.requirements : this.#compile(requirements);
+      requirements === undefined ? this.#config.requirements : this.#compiler.compile(requirements);
     let extracted: ExtractedToken | undefined;
     try {
       // 1. Extract, with the DPoP proof that goes with the credentials.
-      extracted = extractToken(request, this.#extract);
+      extracted = extractToken(request, this.#extract, true);
       const dpop = this.#dpop;
+      const nowMs = this.#config.clock();
+      const now = nowMs / 1000;
+      // A token in the cache was checked when it was first seen: a hit skips the charset scan.
+      let cached = extracted === undefined ? undefined : this.#cache?.peek(extracted.token, now);
+      let jws: boolean | undefined;
+      if (cached === undefined && extracted?.unchecked) {
+        jws = checkToken(extracted.token, this.#extract.maxTokenLength);
+      }
       const proofHeader =
         dpop === undefined ? undefined : proofFor(request, extracted, dpop.settings);
       if (extracted === undefined) {
@@ -99,106 +137,77 @@ class Guard implements TokenGuard {
         throw new MissingTokenError();
       }
       const { token } = extracted;
-      const nowMs = this.#config.clock();
       // The proof's own checks, signature included, before the token costs an upstream call.
       const proof =
         proofHeader === undefined ? undefined : dpop?.check(proofHeader, request, token, nowMs);
 
-      // 2. Verify.
-      const now = nowMs / 1000;
-      let verified = this.#cache?.get(token, now);
-      // A route that demands a live introspection answer does not take a cached one.
-      if (verified?.format === 'opaque' && compiled.introspect) verified = undefined;
-      const cached = verified !== undefined;
-      if (verified === undefined) {
-        const result = this.#verify(token, compiled.introspect);
-        verified = result instanceof Promise ? await result : result;
+      // 2. Verify. A route that demands a live introspection answer does not take a cached one.
+      if (cached?.format === 'opaque' && compiled.introspect) cached = undefined;
+      let verified: VerifiedToken | Promise<VerifiedToken> | undefined = cached;
+      if (verified !== undefined) this.#cache?.checkTimes(token, verified, now);
+      else {
+        verified = this.#verify(token, jws ?? isJwsShaped(token), compiled.introspect);
+        if (verified instanceof Promise) {
+          const later = this.#whenVerified(verified, request, extracted, proof, compiled, nowMs);
+          return this.#settle(request, extracted, later);
+        }
         this.#cache?.set(token, verified);
       }
-      const introspector = this.#introspector;
-      if (
-        verified.format === 'jwt' &&
-        introspector !== undefined &&
-        (compiled.introspect || introspector.mode === 'always')
-      ) {
-        // Revocation-sensitive: a locally valid JWT must also be active at the issuer.
-        await introspector.introspect(token, compiled.introspect);
-      }
-
-      // 3. Bind.
-      const binding = bindToken(verified, proof, request, this.#config);
-      if (binding !== undefined) await binding;
-
-      // 4. Authorize.
-      authorize(compiled, verified.scopes, verified.claims, now);
-
-      // 5. Respond.
-      if (authenticatedChannel.hasSubscribers) {
-        authenticatedChannel.publish({
-          issuer: verified.issuer,
-          principalId: verified.principalId,
-          clientId: verified.clientId,
-          format: verified.format,
-          scheme: extracted.scheme,
-          tokenId: tokenId(token, verified.jti),
-          cached,
-        });
-      }
-      const nonce = proof?.nonceStale ? dpop?.nonce?.issue(nowMs) : undefined;
-      return accept(
+      const hit = verified === cached;
+      const steps = this.#steps;
+      const done = completeRequest(
+        steps,
+        request,
         extracted,
         verified,
-        this.#config.challenge,
-        request.headers.origin !== undefined,
-        nonce,
+        proof,
+        compiled,
+        hit,
+        nowMs,
       );
+      return done instanceof Promise ? this.#settle(request, extracted, done) : done;
     } catch (error) {
-      throw reject(
-        error,
-        this.#config.challenge,
-        {
-          // Failed before the credentials were read: the header's scheme if it names one of
-          // ours, else none, and the error then goes on every challenge.
-          scheme: extracted?.scheme ?? authorizationScheme(request, this.#extract),
-          fromQuery: extracted?.location === 'query',
-          crossOrigin: request.headers.origin !== undefined,
-          dpopNonce:
-            error instanceof UseDpopNonceError
-              ? this.#dpop?.nonce?.issue(this.#config.clock())
-              : undefined,
-        },
-        extracted?.token,
-      );
+      throw rejectRequest(error, this.#rejection, request, extracted);
     }
   }
 
-  #verify(token: string, fresh: boolean): VerifiedToken | Promise<VerifiedToken> {
-    if (isJwsShaped(token)) return verifyAccessToken(token, this.#config);
+  async #whenVerified(
+    pending: Promise<VerifiedToken>,
+    request: IncomingRequest,
+    extracted: ExtractedToken,
+    proof: CheckedProof | undefined,
+    compiled: CompiledRequirements,
+    nowMs: number,
+  ): Promise<AuthContext> {
+    const verified = await pending;
+    this.#cache?.set(extracted.token, verified);
+    const steps = this.#steps;
+    return completeRequest(steps, request, extracted, verified, proof, compiled, false, nowMs);
+  }
+
+  /** The steps that waited: a rejection becomes the request's `AuthError`, with its headers. */
+  async #settle<T>(
+    request: IncomingRequest,
+    extracted: ExtractedToken,
+    pending: Promise<T>,
+  ): Promise<T> {
+    try {
+      return await pending;
+    } catch (error) {
+      throw rejectRequest(error, this.#rejection, request, extracted);
+    }
+  }
+
+  #verify(token: string, jws: boolean, fresh: boolean): VerifiedToken | Promise<VerifiedToken> {
+    if (jws) return verifyAccessToken(token, this.#config);
     if (isNearJws(token)) throw new InvalidTokenError('jwt.encoding');
     // Not a JWT: an opaque token (or an encrypted one) only the issuer can tell about.
     if (this.#introspector !== undefined) return this.#introspector.introspect(token, fresh);
     throw new InvalidTokenError(isJweShaped(token) ? 'jwt.jwe' : 'token.opaque_unsupported');
   }
 
-  #compile(requirements: AuthRequirements, name = 'requirements'): CompiledRequirements {
-    let compiled = this.#compiled.get(requirements);
-    if (compiled === undefined) {
-      // The guard's own requirements are the outermost level of every route's.
-      compiled = compileLevel(
-        mergeLevels([this.#config.guardLevel, readRequirements(requirements, name)]),
-      );
-      if (compiled.introspect && this.#introspector === undefined) {
-        throw new TypeError(
-          `tokenguard: "${name}.introspect: true" needs the "introspection" option`,
-        );
-      }
-      this.#compiled.set(requirements, compiled);
-    }
-    return compiled;
-  }
-
   checkRequirements(requirements: AuthRequirements, name = 'requirements'): void {
-    this.#compile(requirements, name);
+    this.#compiler.compile(requirements, name);
   }
 
   authorize(
@@ -206,23 +215,14 @@ class Guard implements TokenGuard {
     requirements: AuthRequirements,
     request?: Pick<TokenRequest, 'headers'>,
   ): void {
-    const compiled = this.#compile(requirements);
+    const compiled = this.#compiler.compile(requirements);
     if (compiled.introspect) {
       throw new TypeError(
         'tokenguard: authorize() cannot take "introspect"; pass it to authenticate()',
       );
     }
     try {
-      if (auth === undefined) {
-        if (compiled.optional) return;
-        throw new MissingTokenError('authz.not_authenticated');
-      }
-      authorize(
-        compiled,
-        auth.scopes,
-        auth.claims as Record<string, unknown>,
-        this.#config.clock() / 1000,
-      );
+      authorizePrincipal(compiled, auth, this.#config.clock() / 1000);
     } catch (error) {
       throw reject(
         error,

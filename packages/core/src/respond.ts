@@ -1,8 +1,14 @@
-import type { ExtractedToken } from './bearer/extract-token.js';
+import {
+  authorizationScheme,
+  type ExtractedToken,
+  type ExtractOptions,
+} from './bearer/extract-token.js';
 import { buildChallenge, type ChallengeConfig } from './challenge.js';
 import { rejectedChannel, tokenHash } from './diagnostics.js';
-import { AuthError, ServiceUnavailableError } from './errors.js';
+import type { NonceIssuer } from './dpop/nonce.js';
+import { AuthError, ServiceUnavailableError, UseDpopNonceError } from './errors.js';
 import type { VerifiedToken } from './jwt/verified-token.js';
+import type { IncomingRequest } from './request.js';
 import type { AuthContext } from './types.js';
 
 /** What the failed request contributes to its challenge. */
@@ -76,7 +82,9 @@ export function attachHeaders(
 
 /**
  * The principal of an accepted request, with the headers the adapter adds to the response
- * (`Cache-Control: private` for a query token, a fresh `DPoP-Nonce`).
+ * (`Cache-Control: private` for a query token, a fresh `DPoP-Nonce`). Frozen: without response
+ * headers it is made once per verified token and scheme and handed to every request presenting
+ * that token, so a cache hit allocates nothing here.
  */
 export function accept(
   extracted: ExtractedToken,
@@ -85,9 +93,33 @@ export function accept(
   crossOrigin: boolean,
   dpopNonce: string | undefined,
 ): AuthContext {
+  if (extracted.location === 'query' || dpopNonce !== undefined) {
+    const headers = responseHeaders(undefined, config, {
+      scheme: extracted.scheme,
+      fromQuery: extracted.location === 'query',
+      crossOrigin,
+      dpopNonce,
+    });
+    return principal(extracted.token, extracted.scheme, verified, headers);
+  }
+  const contexts = verified.contexts;
+  if (extracted.scheme === 'Bearer') {
+    contexts.bearer ??= principal(extracted.token, 'Bearer', verified, undefined);
+    return contexts.bearer;
+  }
+  contexts.dpop ??= principal(extracted.token, 'DPoP', verified, undefined);
+  return contexts.dpop;
+}
+
+function principal(
+  token: string,
+  scheme: 'Bearer' | 'DPoP',
+  verified: VerifiedToken,
+  headers: Record<string, string> | undefined,
+): AuthContext {
   const context: { -readonly [K in keyof AuthContext]: AuthContext[K] } = {
-    token: extracted.token,
-    scheme: extracted.scheme,
+    token,
+    scheme,
     format: verified.format,
     claims: verified.claims,
     issuer: verified.issuer,
@@ -96,17 +128,17 @@ export function accept(
   if (verified.principalId !== undefined) context.principalId = verified.principalId;
   if (verified.subject !== undefined) context.subject = verified.subject;
   if (verified.clientId !== undefined) context.clientId = verified.clientId;
-  if (verified.exp !== undefined) context.expiresAt = new Date(verified.exp * 1000);
-  if (verified.confirmation !== undefined) context.confirmation = verified.confirmation;
-  if (extracted.location === 'query' || dpopNonce !== undefined) {
-    context.responseHeaders = responseHeaders(undefined, config, {
-      scheme: extracted.scheme,
-      fromQuery: extracted.location === 'query',
-      crossOrigin,
-      dpopNonce,
+  const exp = verified.exp;
+  if (exp !== undefined) {
+    // A Date cannot be frozen: each read gets its own, so no handler can move another's.
+    Object.defineProperty(context, 'expiresAt', {
+      enumerable: true,
+      get: () => new Date(exp * 1000),
     });
   }
-  return context;
+  if (verified.confirmation !== undefined) context.confirmation = verified.confirmation;
+  if (headers !== undefined) context.responseHeaders = headers;
+  return Object.freeze(context);
 }
 
 /**
@@ -131,4 +163,34 @@ export function reject(
     });
   }
   return error;
+}
+
+/** What a guard's rejections need of it. */
+export interface RejectionContext {
+  readonly config: { readonly challenge: ChallengeConfig; readonly clock: () => number };
+  readonly extract: Pick<ExtractOptions, 'dpop'>;
+  readonly nonce: NonceIssuer | undefined;
+}
+
+/** {@link reject} for a request `guard.authenticate()` turned down, at whatever step. */
+export function rejectRequest(
+  error: unknown,
+  guard: RejectionContext,
+  request: IncomingRequest,
+  extracted: ExtractedToken | undefined,
+): unknown {
+  return reject(
+    error,
+    guard.config.challenge,
+    {
+      // Failed before the credentials were read: the header's scheme if it names one of ours,
+      // else none, and the error then goes on every challenge.
+      scheme: extracted?.scheme ?? authorizationScheme(request, guard.extract),
+      fromQuery: extracted?.location === 'query',
+      crossOrigin: request.headers.origin !== undefined,
+      dpopNonce:
+        error instanceof UseDpopNonceError ? guard.nonce?.issue(guard.config.clock()) : undefined,
+    },
+    extracted?.token,
+  );
 }

@@ -2,6 +2,10 @@ import { LRUCache } from 'lru-cache';
 import { checkTimes, type VerifiedToken } from './jwt/verified-token.js';
 import { fail } from './lib/validate.js';
 
+// lru-cache's get() defaults its options to a new `{}` on every call, and writes its `status`
+// into them: one object, reused (a status object lru-cache's metrics put there is reused too).
+const NO_OPTIONS: { status?: undefined } = { status: undefined };
+
 /** The verified-token cache: a repeated token costs a lookup instead of a signature check. */
 export interface VerifiedTokenCacheOptions {
   /** Most tokens kept. Default 10,000. */
@@ -50,11 +54,12 @@ export class VerifiedTokenCache {
   }
 
   /**
-   * The cached verification of a token if it is still valid now, else `undefined`. Throws the
-   * time check's `InvalidTokenError` (an expired token) and forgets the token.
+   * The cached verification of a token while it may still be used: its key still in the JWKS,
+   * an introspection answer not past its cache limit; else `undefined`. The time checks are the
+   * caller's, with {@link VerifiedTokenCache.checkTimes}, when its turn comes. Never throws.
    */
-  get(token: string, nowSeconds: number): VerifiedToken | undefined {
-    const hit = this.#tokens.get(token);
+  peek(token: string, nowSeconds: number): VerifiedToken | undefined {
+    const hit = this.#tokens.get(token, NO_OPTIONS);
     if (hit === undefined) return undefined;
     if (
       (hit.key !== undefined && !hit.key.active) ||
@@ -64,13 +69,20 @@ export class VerifiedTokenCache {
       this.#tokens.delete(token);
       return undefined;
     }
+    return hit;
+  }
+
+  /**
+   * The time checks (`exp`, `nbf`, `iat`, `maxTokenAge`) of a cached token, now: throws their
+   * `InvalidTokenError` (an expired token) and forgets the token.
+   */
+  checkTimes(token: string, hit: VerifiedToken, nowSeconds: number): void {
     try {
       checkTimes(hit, nowSeconds, this.#times);
     } catch (error) {
       this.#tokens.delete(token);
       throw error;
     }
-    return hit;
   }
 
   set(token: string, verified: VerifiedToken): void {

@@ -7,6 +7,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as adapterEntry from '../src/adapter.js';
 import {
+  authenticateNow,
   authenticateRequest,
   authorizeRequest,
   pickRequirements,
@@ -158,6 +159,38 @@ describe('@tokenguard/core/adapter', () => {
     // Another request with the same proof is a replay.
     const again = request({ authorization: `DPoP ${token}`, dpop: proof });
     expect(await status(authenticateRequest(guard, again, requestView(again, reader)))).toBe(401);
+  });
+
+  it('authenticateNow(): answers a token verified before without a promise, throws a rejection at once', async () => {
+    const token = await as.mintAccessToken({ scope: 'orders:read' });
+    const fresh = await guard.authenticate({
+      method: 'GET',
+      url: 'http://x/',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const first = request({ authorization: `Bearer ${token}` });
+    const auth = authenticateNow(guard, first, reader, { scopes: ['orders:read'] });
+    expect(auth).not.toBeInstanceOf(Promise);
+    expect(auth).toBe(fresh);
+    // Recorded, with the request as core saw it: the view and the record are one object.
+    const state = requestState(first);
+    expect(state?.auth).toBe(auth);
+    expect(state?.request?.headers).toBe(first.headers);
+    expect(state?.request).toBe(state);
+    // A second level on the same request authorizes the principal, without a promise either.
+    expect(() => authenticateNow(guard, first, reader, { scopes: ['admin'] })).toThrow(
+      expect.objectContaining({ status: 403, code: 'insufficient_scope' }),
+    );
+    // A token never seen: its key set is fetched, so a promise; a bad one is thrown at once.
+    const unseen = request({ authorization: `Bearer ${await as.mintAccessToken()}` });
+    const other = createTokenGuard({ issuer: as.issuer, audience: as.audience });
+    const pending = authenticateNow(other, unseen, reader);
+    expect(pending).toBeInstanceOf(Promise);
+    expect((await pending)?.subject).toBe('user-123');
+    expect(() => authenticateNow(other, request({ authorization: 'Bearer a b' }), reader)).toThrow(
+      expect.objectContaining({ status: 400, code: 'invalid_request' }),
+    );
+    await other.close();
   });
 
   it('authorizeRequest(): a bare 401 when no adapter authenticated the request', () => {

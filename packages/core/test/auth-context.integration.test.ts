@@ -104,6 +104,48 @@ describe('auth.scopes is read-only', () => {
   });
 });
 
+describe('auth is read-only, and the same for every request that presents the token', () => {
+  it('is frozen: a handler cannot change what the next request with the token gets', async () => {
+    const token = await as.mintAccessToken({ sub: 'alice', scope: 'orders:read' });
+    const first = await guard.authenticate(request(token));
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(Object.isFrozen(first.claims)).toBe(true);
+    expect(() => {
+      (first as { subject?: string }).subject = 'mallory';
+    }).toThrow(TypeError);
+    expect(() => {
+      (first.claims as { sub?: string }).sub = 'mallory';
+    }).toThrow(TypeError);
+    const second = await guard.authenticate(request(token));
+    expect(second).toBe(first);
+    expect(second.subject).toBe('alice');
+    expect(second.claims.sub).toBe('alice');
+  });
+
+  it('gives each read of expiresAt its own Date, so moving one moves no other', async () => {
+    const token = await as.mintAccessToken({ exp: 4_102_444_800 });
+    const auth = await guard.authenticate(request(token));
+    const date = auth.expiresAt as Date;
+    expect(date.getTime()).toBe(4_102_444_800_000);
+    date.setTime(0);
+    expect((await guard.authenticate(request(token))).expiresAt?.getTime()).toBe(4_102_444_800_000);
+    // It is an ordinary enumerable member: serialised and spread like the others.
+    expect(JSON.parse(JSON.stringify(auth)).expiresAt).toBe('2100-01-01T00:00:00.000Z');
+    expect({ ...auth }.expiresAt).toEqual(new Date(4_102_444_800_000));
+  });
+
+  it('shares one read-only scope set between tokens with the same scope string, never mixing them', async () => {
+    const a = await guard.authenticate(request(await as.mintAccessToken({ scope: 'x y' })));
+    const b = await guard.authenticate(request(await as.mintAccessToken({ scope: 'x y' })));
+    const c = await guard.authenticate(request(await as.mintAccessToken({ scope: 'x' })));
+    expect(b.scopes).toBe(a.scopes);
+    expect([...c.scopes]).toEqual(['x']);
+    expect(c.scopes.has('y')).toBe(false);
+    tamper(a);
+    expect([...b.scopes]).toEqual(['x', 'y']);
+  });
+});
+
 describe('principalId identifies the caller without collisions', () => {
   const principal = async (claims: Record<string, unknown>) =>
     (await guard.authenticate(request(await as.mintAccessToken(claims)))).principalId;

@@ -5,8 +5,11 @@ import type {
   TokenGuard,
   TokenRequest,
 } from '@tokenguard/core';
+import { AUTHENTICATE_NOW } from '../create-token-guard.js';
 import { MissingTokenError } from '../errors.js';
+import type { IncomingRequest } from '../request.js';
 import { attachHeaders } from '../respond.js';
+import { ReaderView, type RequestReader } from './request-view.js';
 
 /** What a tokenguard adapter decided for one request. */
 export interface RequestState {
@@ -82,18 +85,96 @@ function authorizable(requirements: Readonly<AuthRequirements>): Readonly<AuthRe
  *
  * Resolves to the principal (`undefined` for an anonymous request on an optional route) or
  * rejects with the guard's `AuthError`. Set `auth.responseHeaders` on the response.
+ * {@link authenticateNow} does the same without a promise when none is needed.
  *
  * @example
  * ```ts
  * const auth = await authenticateRequest(guard, req, requestView(req, reader), requirements);
  * ```
  */
-export async function authenticateRequest(
+export function authenticateRequest(
   guard: TokenGuard,
   request: object,
   view: TokenRequest | RequestView,
   requirements?: Readonly<AuthRequirements>,
 ): Promise<AuthContext | undefined> {
+  try {
+    const outcome = decide(guard, request, view, undefined, requirements);
+    return outcome instanceof Promise ? outcome : Promise.resolve(outcome);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/**
+ * {@link authenticateRequest} for a request read through the adapter's {@link RequestReader}, and
+ * without a promise when nothing has to be waited for: returns the principal now for a token in
+ * the verified-token cache or verified with keys in memory (the usual request), and a promise
+ * when a key set, an introspection answer or a DPoP replay check must be waited for. A rejection
+ * is thrown now, or rejects the promise: handle both. The request's view and its record are one
+ * object, the only one a cache hit allocates here.
+ *
+ * @example
+ * ```ts
+ * // An Express-style middleware
+ * let outcome;
+ * try {
+ *   outcome = authenticateNow(guard, req, reader, requirements);
+ * } catch (error) {
+ *   return next(error);
+ * }
+ * if (outcome instanceof Promise) outcome.then((auth) => accepted(req, auth, next), next);
+ * else accepted(req, outcome, next);
+ * ```
+ */
+export function authenticateNow<R extends object>(
+  guard: TokenGuard,
+  request: R,
+  reader: RequestReader<R>,
+  requirements?: Readonly<AuthRequirements>,
+): AuthContext | undefined | Promise<AuthContext | undefined> {
+  return decide(guard, request, undefined, reader, requirements);
+}
+
+/** A request's view, and once the guard accepted it, its record: one object per request. */
+class RequestRecord<R> extends ReaderView<R> implements RequestState {
+  readonly guard: TokenGuard;
+  readonly requirements: Readonly<AuthRequirements> | undefined;
+  auth: AuthContext | undefined = undefined;
+
+  constructor(
+    request: R,
+    reader: RequestReader<R>,
+    guard: TokenGuard,
+    requirements: Readonly<AuthRequirements> | undefined,
+  ) {
+    super(request, reader);
+    this.guard = guard;
+    this.requirements = requirements;
+  }
+
+  get request(): RequestView {
+    return this;
+  }
+}
+
+/** A view an adapter made, and what the guard decided with it. */
+interface ViewRecord extends RequestState {
+  auth: AuthContext | undefined;
+}
+
+type Authenticate = (
+  request: IncomingRequest,
+  requirements: Readonly<AuthRequirements> | undefined,
+) => AuthContext | undefined | Promise<AuthContext | undefined>;
+
+function decide<R extends object>(
+  guard: TokenGuard,
+  request: R,
+  view: TokenRequest | RequestView | undefined,
+  reader: RequestReader<R> | undefined,
+  requirements: Readonly<AuthRequirements> | undefined,
+): AuthContext | undefined | Promise<AuthContext | undefined> {
   const seen = requestState(request);
   if (seen !== undefined && seen.guard === guard && seen.request !== undefined) {
     // The same requirements were checked already.
@@ -103,11 +184,31 @@ export async function authenticateRequest(
       return seen.auth;
     }
   }
-  const auth =
-    requirements === undefined
-      ? await guard.authenticate(view)
-      : await guard.authenticate(view, requirements);
-  (request as Carrier)[STATE] = { guard, request: view, auth, requirements };
+  const record: RequestRecord<R> | ViewRecord =
+    reader === undefined
+      ? { guard, request: view, auth: undefined, requirements }
+      : new RequestRecord(request, reader, guard, requirements);
+  const seenAs = record.request as IncomingRequest;
+  // A guard from createTokenGuard() answers without a promise when it can; any other
+  // implementation of TokenGuard through its public method.
+  const now = (guard as { [AUTHENTICATE_NOW]?: Authenticate })[AUTHENTICATE_NOW];
+  const outcome =
+    now !== undefined
+      ? now.call(guard, seenAs, requirements)
+      : requirements === undefined
+        ? guard.authenticate(seenAs)
+        : guard.authenticate(seenAs, requirements);
+  if (!(outcome instanceof Promise)) return accepted(request, record, outcome);
+  return outcome.then((auth) => accepted(request, record, auth));
+}
+
+function accepted(
+  request: object,
+  record: RequestRecord<unknown> | ViewRecord,
+  auth: AuthContext | undefined,
+): AuthContext | undefined {
+  record.auth = auth;
+  (request as Carrier)[STATE] = record;
   return auth;
 }
 

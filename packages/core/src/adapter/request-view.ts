@@ -45,7 +45,7 @@ export interface RequestReader<R> {
  * `htu`, the body only for a body token, the client certificate only for a certificate-bound
  * token. Core builds and validates the public URL itself (or takes the guard's `publicUrl`).
  */
-class ReaderView<R> implements RequestView {
+export class ReaderView<R> implements RequestView {
   readonly method: string;
   readonly headers: RequestHeaders;
   readonly rawHeaders: readonly string[] | undefined;

@@ -1,6 +1,11 @@
-import { InsufficientScopeError, InsufficientUserAuthenticationError } from '../errors.js';
+import {
+  InsufficientScopeError,
+  InsufficientUserAuthenticationError,
+  MissingTokenError,
+} from '../errors.js';
 import { type JsonObject, own } from '../lib/json.js';
 import { type CompiledClaimRule, claimsSatisfy, compileClaimRules } from './claims.js';
+import { mergeLevels } from './compose.js';
 import { type AuthRequirements, type RequirementLevel, readRequirements } from './requirements.js';
 
 /** Requirements validated once and ready to check. */
@@ -39,6 +44,38 @@ export function compileRequirements(
 }
 
 /**
+ * A guard's requirement sets, validated and compiled once each (by object identity), with the
+ * guard's own level as the outermost one of every set.
+ */
+export class RequirementsCompiler {
+  readonly #compiled = new WeakMap<AuthRequirements, CompiledRequirements>();
+  readonly #guardLevel: RequirementLevel;
+  readonly #canIntrospect: boolean;
+
+  constructor(guardLevel: RequirementLevel, canIntrospect: boolean) {
+    this.#guardLevel = guardLevel;
+    this.#canIntrospect = canIntrospect;
+  }
+
+  /** The compiled set; a `TypeError` naming `name` for a mistake. */
+  compile(requirements: AuthRequirements, name = 'requirements'): CompiledRequirements {
+    let compiled = this.#compiled.get(requirements);
+    if (compiled === undefined) {
+      compiled = compileLevel(
+        mergeLevels([this.#guardLevel, readRequirements(requirements, name)]),
+      );
+      if (compiled.introspect && !this.#canIntrospect) {
+        throw new TypeError(
+          `tokenguard: "${name}.introspect: true" needs the "introspection" option`,
+        );
+      }
+      this.#compiled.set(requirements, compiled);
+    }
+    return compiled;
+  }
+}
+
+/**
  * Checks an authenticated token against requirements: scopes (403 `insufficient_scope` with the
  * required scopes in the challenge), each "one of" group (403 naming that group), claim rules
  * (403), then step-up (401 `insufficient_user_authentication`, RFC 9470).
@@ -49,15 +86,18 @@ export function authorize(
   claims: JsonObject,
   nowSeconds: number,
 ): void {
-  for (const scope of requirements.scopes) {
-    if (!scopes.has(scope)) {
-      throw new InsufficientScopeError('authz.scope_missing', requirements.scopes);
+  // Indexed loops: the lists are frozen, and for-of over a frozen array allocates an iterator
+  // on every request; so would a closure for `some`.
+  const required = requirements.scopes;
+  for (let i = 0; i < required.length; i++) {
+    if (!scopes.has(required[i] as string)) {
+      throw new InsufficientScopeError('authz.scope_missing', required);
     }
   }
-  for (const group of requirements.anyScopes) {
-    if (!group.some((s) => scopes.has(s))) {
-      throw new InsufficientScopeError('authz.scope_missing', group);
-    }
+  const groups = requirements.anyScopes;
+  for (let i = 0; i < groups.length; i++) {
+    const group = groups[i] as readonly string[];
+    if (!hasAny(scopes, group)) throw new InsufficientScopeError('authz.scope_missing', group);
   }
   if (requirements.claims.length > 0 && !claimsSatisfy(requirements.claims, claims)) {
     throw new InsufficientScopeError(
@@ -83,4 +123,26 @@ export function authorize(
       throw new InsufficientUserAuthenticationError('authz.max_age', acrValues, maxAge);
     }
   }
+}
+
+function hasAny(scopes: ReadonlySet<string>, group: readonly string[]): boolean {
+  for (let i = 0; i < group.length; i++) if (scopes.has(group[i] as string)) return true;
+  return false;
+}
+
+/**
+ * Checks requirements on a principal a guard verified before (an adapter's second level):
+ * `undefined` (an anonymous request) passes only `optional` requirements, else it is the bare
+ * 401.
+ */
+export function authorizePrincipal(
+  requirements: CompiledRequirements,
+  auth: { readonly scopes: ReadonlySet<string>; readonly claims: object } | undefined,
+  nowSeconds: number,
+): void {
+  if (auth === undefined) {
+    if (requirements.optional) return;
+    throw new MissingTokenError('authz.not_authenticated');
+  }
+  authorize(requirements, auth.scopes, auth.claims as JsonObject, nowSeconds);
 }

@@ -87,11 +87,26 @@ export function parseScopes(claims: JsonObject): ReadonlySet<string> | undefined
   return undefined;
 }
 
+// Most tokens of an API carry one of a few scope strings: each is split once and its read-only
+// set shared by every token with it, so a new token costs a lookup, not a split, a `Set` and a
+// frozen wrapper (and the verified-token cache holds one set per scope string, not per token).
+// A flood of distinct scope strings empties the table rather than growing it.
+const SETS_KEPT = 256;
+const sets = new Map<string, ReadonlySet<string>>();
+
 function splitScopes(value: string): ReadonlySet<string> {
   if (value.length === 0) return EMPTY;
+  let scopes = sets.get(value);
+  if (scopes !== undefined) return scopes;
   const set = new Set<string>();
   for (const part of value.split(' ')) if (part.length > 0) set.add(part);
-  return set.size === 0 ? EMPTY : new ScopeSet(set);
+  scopes = set.size === 0 ? EMPTY : new ScopeSet(set);
+  // Long strings are not kept: they are rarely shared, and the table must stay small.
+  if (value.length <= 1024) {
+    if (sets.size >= SETS_KEPT) sets.clear();
+    sets.set(value, scopes);
+  }
+  return scopes;
 }
 
 /** RFC 6749 §3.3 scope-token: printable ASCII except space, `"` and `\`. */

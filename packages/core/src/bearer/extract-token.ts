@@ -1,4 +1,5 @@
 import { InvalidRequestError, InvalidTokenError } from '../errors.js';
+import { isJwsShaped } from '../jws/parse.js';
 import { isJsonObject } from '../lib/json.js';
 import { requestUrl } from '../public-url.js';
 import type { IncomingRequest } from '../request.js';
@@ -9,6 +10,11 @@ export interface ExtractedToken {
   token: string;
   scheme: 'Bearer' | 'DPoP';
   location: 'header' | 'query' | 'body';
+  /**
+   * A header token whose length and charset are not checked yet ({@link checkToken}): the guard
+   * checks it only when it is not in the verified-token cache, where every token was checked.
+   */
+  unchecked?: true;
 }
 
 /** Which credentials the guard looks for. */
@@ -26,31 +32,41 @@ function countAuthorization(rawHeaders: readonly string[]): number {
   let count = 0;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i];
-    if (name !== undefined && name.length === 13 && name.toLowerCase() === 'authorization') count++;
+    if (name !== undefined && name.length === 13 && startsWithLower(name, 'authorization')) count++;
   }
   return count;
 }
 
-function checkToken(token: string, maxTokenLength: number): string {
+/**
+ * Checks a token's length and charset (RFC 6750 §2.1 b64token): `InvalidTokenError` for one over
+ * `maxTokenLength`, `InvalidRequestError` (400) for a malformed one. Returns whether it has the
+ * compact JWS shape, which implies the charset (base64url and dots), so a JWT is scanned once.
+ */
+export function checkToken(token: string, maxTokenLength: number): boolean {
   // Before any decoding, so an oversized token costs nothing and reaches nothing upstream.
   if (token.length > maxTokenLength) throw new InvalidTokenError('request.token_too_long');
+  if (isJwsShaped(token)) return true;
   if (!TOKEN68.test(token)) {
     throw new InvalidRequestError('request.token_malformed');
   }
-  return token;
+  return false;
 }
 
-function fromHeader(request: IncomingRequest, options: ExtractOptions): ExtractedToken | undefined {
+function fromHeader(
+  request: IncomingRequest,
+  options: ExtractOptions,
+  defer: boolean,
+): ExtractedToken | undefined {
   const value = request.headers.authorization;
   if (value === undefined) return undefined;
   if (typeof value !== 'string') {
     if (value.length > 1) throw new InvalidRequestError('request.duplicate_authorization');
-    return value.length === 1 ? parseAuthorization(value[0] as string, options) : undefined;
+    return value.length === 1 ? parseAuthorization(value[0] as string, options, defer) : undefined;
   }
   if (request.rawHeaders !== undefined && countAuthorization(request.rawHeaders) > 1) {
     throw new InvalidRequestError('request.duplicate_authorization');
   }
-  return parseAuthorization(value, options);
+  return parseAuthorization(value, options, defer);
 }
 
 /**
@@ -60,15 +76,25 @@ function fromHeader(request: IncomingRequest, options: ExtractOptions): Extracte
 function knownScheme(
   value: string,
   options: Pick<ExtractOptions, 'dpop'>,
-): { scheme: 'Bearer' | 'DPoP'; end: number } | undefined {
+): 'Bearer' | 'DPoP' | undefined {
   // The scheme is a token (RFC 9110 §5.6.2); a longer token that starts like ours is another one.
   let end = 0;
   while (end < value.length && isTchar(value.charCodeAt(end))) end++;
-  if (end === 6 && value.slice(0, 6).toLowerCase() === 'bearer') return { scheme: 'Bearer', end };
-  if (end === 4 && options.dpop && value.slice(0, 4).toLowerCase() === 'dpop') {
-    return { scheme: 'DPoP', end };
-  }
+  if (end === 6 && startsWithLower(value, 'bearer')) return 'Bearer';
+  if (end === 4 && options.dpop && startsWithLower(value, 'dpop')) return 'DPoP';
   return undefined;
+}
+
+/**
+ * Whether `value` starts with `lower` (ASCII letters only) in any case, without the copy
+ * `toLowerCase()` makes.
+ */
+export function startsWithLower(value: string, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) {
+    // Setting 0x20 lower-cases an ASCII letter; every tchar it could alias is not a letter.
+    if ((value.charCodeAt(i) | 0x20) !== lower.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 // RFC 9110 §5.6.2 tchar: "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_"
@@ -81,23 +107,25 @@ function isTchar(code: number): boolean {
   return code < 128 && TCHAR[code] === 1;
 }
 
-function parseAuthorization(value: string, options: ExtractOptions): ExtractedToken | undefined {
-  const known = knownScheme(value, options);
+function parseAuthorization(
+  value: string,
+  options: ExtractOptions,
+  defer: boolean,
+): ExtractedToken | undefined {
+  const scheme = knownScheme(value, options);
   // Another scheme (Basic, Digest, DPoP when it is off) carries no credentials we accept.
-  if (known === undefined) return undefined;
+  if (scheme === undefined) return undefined;
   // RFC 7235 §2.1: credentials = auth-scheme [ 1*SP token68 ]. Our scheme followed by anything but
   // spaces (a tab, a comma) or by nothing is a malformed request, not another scheme.
-  let start = known.end;
+  let start = scheme.length;
   if (value.charCodeAt(start) !== 32)
     throw new InvalidRequestError('request.authorization_malformed');
   while (value.charCodeAt(start) === 32) start++;
   const token = value.slice(start);
   if (token.length === 0) throw new InvalidRequestError('request.authorization_malformed');
-  return {
-    token: checkToken(token, options.maxTokenLength),
-    scheme: known.scheme,
-    location: 'header',
-  };
+  if (defer) return { token, scheme, location: 'header', unchecked: true };
+  checkToken(token, options.maxTokenLength);
+  return { token, scheme, location: 'header' };
 }
 
 /**
@@ -118,7 +146,7 @@ export function authorizationScheme(
   } else if (request.rawHeaders !== undefined && countAuthorization(request.rawHeaders) > 1) {
     return undefined;
   }
-  return knownScheme(value, options)?.scheme;
+  return knownScheme(value, options);
 }
 
 function fromQuery(request: IncomingRequest, options: ExtractOptions): ExtractedToken | undefined {
@@ -132,7 +160,8 @@ function fromQuery(request: IncomingRequest, options: ExtractOptions): Extracted
   if (values.length > 1) throw new InvalidRequestError('request.duplicate_query_token');
   const token = values[0] as string;
   if (token.length === 0) throw new InvalidRequestError('request.token_malformed');
-  return { token: checkToken(token, options.maxTokenLength), scheme: 'Bearer', location: 'query' };
+  checkToken(token, options.maxTokenLength);
+  return { token, scheme: 'Bearer', location: 'query' };
 }
 
 function fromBody(request: IncomingRequest, options: ExtractOptions): ExtractedToken | undefined {
@@ -151,7 +180,8 @@ function fromBody(request: IncomingRequest, options: ExtractOptions): ExtractedT
   if (typeof value !== 'string' || value.length === 0) {
     throw new InvalidRequestError('request.token_malformed');
   }
-  return { token: checkToken(value, options.maxTokenLength), scheme: 'Bearer', location: 'body' };
+  checkToken(value, options.maxTokenLength);
+  return { token: value, scheme: 'Bearer', location: 'body' };
 }
 
 /**
@@ -161,16 +191,19 @@ function fromBody(request: IncomingRequest, options: ExtractOptions): ExtractedT
  *
  * Returns `undefined` when there are no credentials this guard accepts (→ a bare 401). Throws
  * `InvalidRequestError` (400) for a malformed header, two `Authorization` headers or more than one
- * method at once, and `InvalidTokenError` for a token over `maxTokenLength`.
+ * method at once, and `InvalidTokenError` for a token over `maxTokenLength`. With
+ * `deferHeaderCheck`, a header token's length and charset are left to the caller
+ * (`unchecked: true`, then {@link checkToken}).
  *
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-2
  */
 export function extractToken(
   request: IncomingRequest,
   options: ExtractOptions,
+  deferHeaderCheck = false,
 ): ExtractedToken | undefined {
   const { locations } = options;
-  const header = locations.header ? fromHeader(request, options) : undefined;
+  const header = locations.header ? fromHeader(request, options, deferHeaderCheck) : undefined;
   const query = locations.query ? fromQuery(request, options) : undefined;
   const body = locations.body ? fromBody(request, options) : undefined;
   const found = (header ? 1 : 0) + (query ? 1 : 0) + (body ? 1 : 0);

@@ -1,4 +1,4 @@
-import type { ExtractedToken } from '../bearer/extract-token.js';
+import { type ExtractedToken, startsWithLower } from '../bearer/extract-token.js';
 import { InvalidDpopProofError, InvalidRequestError, InvalidTokenError } from '../errors.js';
 import type { IncomingRequest, RequestHeaders } from '../request.js';
 import type { ResolvedDpop } from './options.js';
@@ -22,7 +22,7 @@ export function readProofHeader(
     let count = 0;
     for (let i = 0; i < rawHeaders.length; i += 2) {
       const name = rawHeaders[i];
-      if (name !== undefined && name.length === 4 && name.toLowerCase() === 'dpop') count++;
+      if (name !== undefined && name.length === 4 && startsWithLower(name, 'dpop')) count++;
     }
     if (count > 1) throw new InvalidDpopProofError('dpop.multiple_headers');
   }

@@ -90,10 +90,7 @@ export class Introspector {
         throw this.#unavailable(outcome.reason, outcome.retryAfter);
       case 'active':
         // exp, nbf and iat are checked here too, against this guard's clock.
-        return {
-          ...this.#verify(outcome.claims, this.#config.clock() / 1000),
-          cacheUntil: outcome.until,
-        };
+        return this.#verify(outcome.claims, this.#config.clock() / 1000, outcome.until);
     }
   }
 
@@ -106,7 +103,7 @@ export class Introspector {
   }
 
   /** Applies the same checks as to a JWT's claims. Throws `InvalidTokenError`. */
-  #verify(claims: JsonObject, nowSeconds: number): VerifiedToken {
+  #verify(claims: JsonObject, nowSeconds: number, cacheUntil: number): VerifiedToken {
     const issuer = this.#config.issuer;
     const iss = own(claims, 'iss');
     if (iss !== undefined && iss !== issuer.issuer)
@@ -125,7 +122,7 @@ export class Introspector {
       undefined,
       this.#config,
       nowSeconds,
-      { requireExp: false, requireAudience: this.#settings.requireAudience },
+      { requireExp: false, requireAudience: this.#settings.requireAudience, cacheUntil },
     );
     // A DPoP token (RFC 9449 §6.2) whose key we are not told can be checked against no proof, and
     // must never pass as a bearer token: refuse it whatever the scheme.

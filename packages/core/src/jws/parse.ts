@@ -1,6 +1,6 @@
 import { InvalidTokenError } from '../errors.js';
 import { decodeCheckedBase64url, hasCanonicalLength } from '../lib/base64url.js';
-import { type JsonObject, parseJsonObject } from '../lib/json.js';
+import { deepFreeze, type JsonObject, parseJsonObject } from '../lib/json.js';
 
 /** A compact JWS split into parts, not yet trusted. */
 export interface ParsedJws {
@@ -42,6 +42,24 @@ export function isJweShaped(token: string): boolean {
   return JWE_SHAPE.test(token);
 }
 
+// Tokens from one issuer key share their header, and so do the proofs of one DPoP key: the header
+// is decoded and parsed once, then read from here (frozen: every token that has it shares it).
+// Only well-formed headers enter; a flood of distinct ones empties it rather than growing it.
+const HEADERS_KEPT = 128;
+const headers = new Map<string, JsonObject>();
+
+function parseHeader(part: string): JsonObject | undefined {
+  let header = headers.get(part);
+  if (header !== undefined) return header;
+  const bytes = decodeCheckedBase64url(part);
+  if (bytes === undefined) return undefined;
+  header = parseJsonObject(bytes);
+  if (header === undefined) return undefined;
+  if (headers.size >= HEADERS_KEPT) headers.clear();
+  headers.set(part, deepFreeze(header));
+  return header;
+}
+
 /**
  * Splits and decodes a token that matched {@link isJwsShaped} (so its alphabet is base64url),
  * strictly: canonical base64url, strict UTF-8 JSON objects without repeated member names. Throws
@@ -56,16 +74,15 @@ export function parseJws(token: string): ParsedJws {
   const headerPart = token.slice(0, first);
   const payloadPart = token.slice(first + 1, second);
   const signaturePart = token.slice(second + 1);
-  const headerBytes = decodeCheckedBase64url(headerPart);
   const payloadBytes = decodeCheckedBase64url(payloadPart);
   if (
-    headerBytes === undefined ||
+    !hasCanonicalLength(headerPart) ||
     payloadBytes === undefined ||
     !hasCanonicalLength(signaturePart)
   ) {
     throw new InvalidTokenError('jwt.encoding');
   }
-  const header = parseJsonObject(headerBytes);
+  const header = parseHeader(headerPart);
   if (header === undefined) throw new InvalidTokenError('jwt.header_malformed');
   const payload = parseJsonObject(payloadBytes);
   if (payload === undefined) throw new InvalidTokenError('jwt.payload_malformed');

@@ -3,6 +3,7 @@ import { parseScopes } from '../authorize/scopes.js';
 import { InvalidTokenError } from '../errors.js';
 import type { KeyHandle } from '../jws/jwk.js';
 import { deepFreeze, isJsonObject, type JsonObject, own } from '../lib/json.js';
+import type { AuthContext } from '../types.js';
 import type { IssuerSettings, JwtConfig } from './options.js';
 
 /**
@@ -28,7 +29,12 @@ export interface VerifiedToken {
   /** The key that verified a JWT; a cached token is dropped when its key leaves the JWKS. */
   readonly key: KeyHandle | undefined;
   /** Milliseconds: an introspection result is not used from the cache after this. */
-  readonly cacheUntil?: number;
+  readonly cacheUntil: number | undefined;
+  /**
+   * The frozen principal handed to every request that presents this token, per scheme, made on
+   * first use (`accept()` in respond.ts).
+   */
+  readonly contexts: { bearer?: AuthContext; dpop?: AuthContext };
 }
 
 function numericDate(payload: JsonObject, claim: string, required: boolean): number | undefined {
@@ -138,7 +144,7 @@ export function buildVerifiedToken(
   key: KeyHandle | undefined,
   config: Pick<JwtConfig, 'clockTolerance' | 'maxTokenAge' | 'validityRules'>,
   nowSeconds: number,
-  options: { requireExp: boolean; requireAudience: boolean },
+  options: { requireExp: boolean; requireAudience: boolean; cacheUntil?: number },
 ): VerifiedToken {
   const aud = own(claims, 'aud');
   if (aud !== undefined || options.requireAudience) {
@@ -187,5 +193,7 @@ export function buildVerifiedToken(
     jti: jti as string | undefined,
     confirmation,
     key,
+    cacheUntil: options.cacheUntil,
+    contexts: {},
   };
 }

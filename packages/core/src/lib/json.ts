@@ -23,54 +23,70 @@ export function parseJsonObject(bytes: Uint8Array): JsonObject | undefined {
   } catch {
     return undefined;
   }
-  if (!isJsonObject(value) || hasDuplicateMembers(text)) return undefined;
+  if (!isJsonObject(value) || memberCount(text) !== keyCount(value)) return undefined;
   return value;
 }
 
 /**
- * Whether valid JSON text has an object with a repeated member name. One pass over the text,
- * tracking the names of each open object; strings are compared after JSON unescaping only when
- * they contain a backslash.
+ * Whether valid JSON text has an object with a repeated member name (`"\u0069ss"` and `"iss"`
+ * are the same name).
  */
 export function hasDuplicateMembers(text: string): boolean {
-  const stack: Array<Set<string> | null> = [];
-  let expectingKey = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x22 /* " */) {
-      let j = i + 1;
-      let escaped = false;
-      while (j < text.length) {
-        const d = text.charCodeAt(j);
-        if (d === 0x5c /* \ */) {
-          escaped = true;
-          j += 2;
-          continue;
-        }
-        if (d === 0x22) break;
-        j++;
-      }
-      const top = stack[stack.length - 1];
-      if (expectingKey && top) {
-        const raw = text.slice(i + 1, j);
-        const name = escaped ? (JSON.parse(`"${raw}"`) as string) : raw;
-        if (top.has(name)) return true;
-        top.add(name);
-        expectingKey = false;
-      }
-      i = j;
-    } else if (c === 0x7b /* { */) {
-      stack.push(new Set());
-      expectingKey = true;
-    } else if (c === 0x5b /* [ */) {
-      stack.push(null);
-    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
-      stack.pop();
-    } else if (c === 0x2c /* , */) {
-      expectingKey = stack[stack.length - 1] != null;
+  const value: unknown = JSON.parse(text);
+  return memberCount(text) !== keyCount(value);
+}
+
+// Duplicates, counted rather than compared: `JSON.parse` keeps one property per distinct name in
+// each object, so the text has more members than the parsed value has own keys exactly when some
+// object repeats a name. A member is the only place JSON has a `:` outside a string, so counting
+// those counts members, with native `indexOf` scans and nothing allocated; the parsed side is a
+// walk over the objects (an explicit stack: a 64 KiB introspection answer nests deep enough to
+// overflow a recursive one).
+
+/** Members in JSON text `JSON.parse` accepted: the `:` outside strings. */
+function memberCount(text: string): number {
+  let members = 0;
+  let from = 0;
+  for (;;) {
+    const quote = text.indexOf('"', from);
+    const end = quote === -1 ? text.length : quote;
+    for (let colon = text.indexOf(':', from); colon !== -1 && colon < end; ) {
+      members++;
+      colon = text.indexOf(':', colon + 1);
+    }
+    if (quote === -1) return members;
+    // The closing quote is the first one not escaped (preceded by an even run of backslashes).
+    let close = text.indexOf('"', quote + 1);
+    for (;;) {
+      if (close === -1) return members; // not JSON; only parsed text gets here
+      let backslash = close - 1;
+      while (text.charCodeAt(backslash) === 0x5c) backslash--;
+      if ((close - 1 - backslash) % 2 === 0) break;
+      close = text.indexOf('"', close + 1);
+    }
+    from = close + 1;
+  }
+}
+
+/** Own keys of every object in a parsed JSON value. */
+function keyCount(value: unknown): number {
+  let keys = 0;
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (typeof next !== 'object' || next === null) continue;
+    if (Array.isArray(next)) {
+      for (const item of next) if (typeof item === 'object' && item !== null) pending.push(item);
+      continue;
+    }
+    const names = Object.keys(next);
+    keys += names.length;
+    for (const name of names) {
+      const member = (next as JsonObject)[name];
+      if (typeof member === 'object' && member !== null) pending.push(member);
     }
   }
-  return false;
+  return keys;
 }
 
 /**
