@@ -1,5 +1,7 @@
+import type { ServerResponse } from 'node:http';
 import type { AuthContext, AuthRequirements, TokenGuard } from '@tokenguard/core';
-import { authenticateRequest, requestView } from '@tokenguard/core/adapter';
+import { authenticateNow } from '@tokenguard/core/adapter';
+import type { NextFunction } from 'express';
 import { setHeaders } from './lib/headers.js';
 import { resolveGuard } from './lib/resolve-guard.js';
 import { expressReader } from './request.js';
@@ -9,24 +11,38 @@ function authenticateWith(
   guard: TokenGuard,
   requirements: Readonly<AuthRequirements> | undefined,
 ): AuthMiddleware {
-  return async (req, res, next) => {
-    let auth: AuthContext | undefined;
+  return (req, res, next) => {
+    let outcome: AuthContext | undefined | Promise<AuthContext | undefined>;
     try {
       // The same requirements object on every request: core compiles it once. A request this
       // guard already authenticated (an app-level requireToken(), then a route's) is authorized
-      // on its principal: a DPoP proof is single-use.
-      auth = await authenticateRequest(guard, req, requestView(req, expressReader), requirements);
+      // on its principal: a DPoP proof is single-use. No promise unless core has to wait (a
+      // key set to fetch, a proof to remember): a cache hit goes on to next() at once.
+      outcome = authenticateNow(guard, req, expressReader, requirements);
     } catch (error) {
-      // Express 4 ignores a returned promise: errors must reach next() explicitly.
       next(error);
       return;
     }
-    // The claims type is the one the application declared (AuthClaims); core verified the
-    // token, not the shape of its custom claims.
-    req.auth = auth as AuthContext<AuthClaims> | undefined;
-    if (auth?.responseHeaders !== undefined) setHeaders(res, auth.responseHeaders);
-    next();
+    if (outcome instanceof Promise) {
+      // Express 4 ignores a returned promise: errors must reach next() explicitly.
+      outcome.then((auth) => accepted(req, res, next, auth), next);
+      return;
+    }
+    accepted(req, res, next, outcome);
   };
+}
+
+function accepted(
+  req: { auth?: AuthContext<AuthClaims> | undefined },
+  res: ServerResponse,
+  next: NextFunction,
+  auth: AuthContext | undefined,
+): void {
+  // The claims type is the one the application declared (AuthClaims); core verified the token,
+  // not the shape of its custom claims.
+  req.auth = auth as AuthContext<AuthClaims> | undefined;
+  if (auth?.responseHeaders !== undefined) setHeaders(res, auth.responseHeaders);
+  next();
 }
 
 export function requireToken(options?: GuardOptions): AuthMiddleware;

@@ -6,16 +6,12 @@ import {
   type TokenGuard,
   type TokenGuardOptions,
 } from '@tokenguard/core';
-import {
-  authenticateRequest,
-  pickRequirements,
-  requestView,
-  routeRequirements,
-} from '@tokenguard/core/adapter';
+import { authenticateNow, pickRequirements, routeRequirements } from '@tokenguard/core/adapter';
 import type {
   FastifyInstance,
   FastifyReply,
   FastifyRequest,
+  HookHandlerDoneFunction,
   onRequestHookHandler,
   RouteOptions,
 } from 'fastify';
@@ -26,6 +22,8 @@ import type { AuthClaims, AuthHook, RouteRequirements, TokenGuardPluginOptions }
 
 const ROUTE = Symbol('tokenguard.route');
 const HOOK = Symbol('tokenguard.hook');
+/** Marks the hook `global: true` puts first on a route. */
+const GLOBAL = Symbol('tokenguard.global');
 const PLUGIN_KEYS = new Set(['guard', 'global', 'metadata', 'errorHandler']);
 /** tokenguard's own key in a route's `config`, besides the requirement keys. */
 const CONFIG_KEYS = ['public'];
@@ -52,15 +50,20 @@ function routeName(route: Pick<RouteOptions, 'method' | 'url'>): string {
   return `route ${method} ${route.url}`;
 }
 
+const isOwnHook = (hook: unknown, owner: object): hook is AuthHook =>
+  (hook as { [HOOK]?: HookLevel })[HOOK]?.owner === owner;
+
+/** A route's hooks of one phase, as a list. */
+function phaseHooks(route: RouteOptions, phase: 'onRequest' | 'preValidation'): unknown[] {
+  const hooks = route[phase];
+  return hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks];
+}
+
 /** This plugin's hooks among a route's own `onRequest` / `preValidation` hooks. */
 function ownHooks(route: RouteOptions, owner: object): AuthHook[] {
   const found: AuthHook[] = [];
-  for (const phase of [route.onRequest, route.preValidation]) {
-    const hooks = phase === undefined ? [] : Array.isArray(phase) ? phase : [phase];
-    for (const hook of hooks) {
-      const level = (hook as { [HOOK]?: HookLevel })[HOOK];
-      if (level?.owner === owner) found.push(hook as AuthHook);
-    }
+  for (const phase of ['onRequest', 'preValidation'] as const) {
+    for (const hook of phaseHooks(route, phase)) if (isOwnHook(hook, owner)) found.push(hook);
   }
   return found;
 }
@@ -110,19 +113,37 @@ async function tokenGuardPlugin(
 
   // A second hook on the same request (a global one, then one added to the context) checks its
   // requirements on the principal instead of authenticating again, which for DPoP would replay a
-  // single-use proof: core's authenticateRequest() decides.
-  async function run(
+  // single-use proof: core's authenticateNow() decides. No promise unless core has to wait (a
+  // key set to fetch, a proof to remember): a cache hit calls done() at once.
+  function run(
     request: FastifyRequest,
     reply: FastifyReply,
     requirements: Readonly<AuthRequirements>,
-  ): Promise<void> {
-    const view = requestView(request, fastifyReader);
-    const auth = await authenticateRequest(guard, request, view, requirements);
-    // The claims type is the one the application declared (AuthClaims); core verified the
-    // token, not the shape of its custom claims.
-    request.auth = (auth as AuthContext<AuthClaims> | undefined) ?? null;
-    if (auth?.responseHeaders !== undefined) setHeaders(reply, auth.responseHeaders);
+    done: HookHandlerDoneFunction,
+  ): void {
+    let outcome: AuthContext | undefined | Promise<AuthContext | undefined>;
+    try {
+      outcome = authenticateNow(guard, request, fastifyReader, requirements);
+    } catch (error) {
+      done(error as Error);
+      return;
+    }
+    if (outcome instanceof Promise) {
+      outcome.then((auth) => {
+        accepted(request, reply, auth);
+        done();
+      }, done);
+      return;
+    }
+    accepted(request, reply, outcome);
+    done();
   }
+
+  /** The route's one hook, made when the route is declared, its requirements bound. */
+  const routeHook = (requirements: Readonly<AuthRequirements>): onRequestHookHandler =>
+    function authenticateRoute(request, reply, done) {
+      run(request, reply, requirements, done);
+    };
 
   const routeState = (request: FastifyRequest): RouteState | undefined => {
     const state = (request.routeOptions.config as unknown as Record<PropertyKey, unknown>)[ROUTE] as
@@ -140,22 +161,34 @@ async function tokenGuardPlugin(
     const level = hookLevel(guard, name, requirements, optional);
     // A hook added to a context rather than to a route: composed with each route once.
     const composed = new WeakMap<object, Readonly<AuthRequirements>>();
-    const authHook: AuthHook = async (request, reply) => {
+    // A route that declares the hook gets a bound copy of it (onRoute, below); this one runs
+    // where the hook was added to a context, and finds each request's route.
+    const authHook: AuthHook = (request, reply) => {
       const state = routeState(request);
-      if (state?.hooks.has(authHook)) {
-        await run(request, reply, state.requirements);
-        return;
-      }
-      const outer = state?.requirements ?? NO_REQUIREMENTS;
-      let combined = composed.get(outer);
+      let combined = state?.hooks.has(authHook) ? state.requirements : undefined;
       if (combined === undefined) {
-        combined = outer === NO_REQUIREMENTS ? level : routeRequirements(guard, name, outer, level);
-        composed.set(outer, combined);
+        const outer = state?.requirements ?? NO_REQUIREMENTS;
+        combined = composed.get(outer);
+        if (combined === undefined) {
+          combined =
+            outer === NO_REQUIREMENTS ? level : routeRequirements(guard, name, outer, level);
+          composed.set(outer, combined);
+        }
       }
-      await run(request, reply, combined);
+      const requirements = combined;
+      return new Promise<void>((resolve, reject) => {
+        run(request, reply, requirements, (error) => (error ? reject(error) : resolve()));
+      });
     };
     Object.defineProperty(authHook, HOOK, { value: { owner, level } satisfies HookLevel });
     return authHook;
+  }
+
+  function accepted(request: FastifyRequest, reply: FastifyReply, auth: AuthContext | undefined) {
+    // The claims type is the one the application declared (AuthClaims); core verified the
+    // token, not the shape of its custom claims.
+    request.auth = (auth as AuthContext<AuthClaims> | undefined) ?? null;
+    if (auth?.responseHeaders !== undefined) setHeaders(reply, auth.responseHeaders);
   }
 
   fastify.decorateRequest('auth', null);
@@ -174,9 +207,6 @@ async function tokenGuardPlugin(
     fastify.setErrorHandler(authErrorHandler(fastify.errorHandler));
   }
 
-  const globalHook: onRequestHookHandler = async function authenticateRoute(request, reply) {
-    await run(request, reply, routeState(request)?.requirements ?? NO_REQUIREMENTS);
-  };
   // Everything about a route is decided here, when it is declared: a mistake fails startup with a
   // TypeError naming the route, never a request.
   fastify.addHook('onRoute', (route) => {
@@ -209,12 +239,30 @@ async function tokenGuardPlugin(
     const requirements = routeRequirements(guard, name, ...levels);
     const state: RouteState = { requirements, hooks: new Set(hooks), owner };
     route.config = { ...config, [ROUTE]: state } as RouteOptions['config'];
+    // The route's own requireToken() hooks become one hook bound to its composed requirements
+    // (the same object each time: core compiles it once, and a second one finds it checked).
+    if (hooks.length > 0) {
+      const bound = routeHook(requirements);
+      // Still this plugin's, with the whole composition as its level: a route made from these
+      // options (Fastify's HEAD for a GET) composes the same again.
+      Object.defineProperty(bound, HOOK, { value: { owner, level: requirements } });
+      for (const own of ['onRequest', 'preValidation'] as const) {
+        const list = phaseHooks(route, own);
+        if (list.some((hook) => isOwnHook(hook, owner))) {
+          route[own] = list.map((hook) =>
+            isOwnHook(hook, owner) ? bound : hook,
+          ) as RouteOptions['onRequest'];
+        }
+      }
+    }
     if (!global || isPublic) return;
-    const existing = route[phase];
-    route[phase] = [
-      globalHook,
-      ...(existing === undefined ? [] : Array.isArray(existing) ? existing : [existing]),
-    ] as RouteOptions['onRequest'];
+    const first = routeHook(requirements);
+    Object.defineProperty(first, GLOBAL, { value: owner });
+    // A route made from these options (Fastify's HEAD for a GET) has this hook already: replaced.
+    const others = phaseHooks(route, phase).filter(
+      (hook) => (hook as { [GLOBAL]?: object })[GLOBAL] !== owner,
+    );
+    route[phase] = [first, ...others] as RouteOptions['onRequest'];
   });
 
   const document = metadata === false ? undefined : guard.protectedResourceMetadata(metadata ?? {});

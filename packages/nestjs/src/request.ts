@@ -94,13 +94,18 @@ const nodeReader: RequestReader<IncomingMessage> = {
 };
 
 /**
- * The request a platform gives a guard — an Express request, a `FastifyRequest`, or a plain Node
- * `IncomingMessage` — as core's request view.
+ * How core reads the request a platform gives a guard — an Express request, a `FastifyRequest`,
+ * or a plain Node `IncomingMessage`.
  */
+export function readerFor(request: object): RequestReader<object> {
+  if (isFastifyRequest(request)) return fastifyReader as RequestReader<object>;
+  if (isExpressRequest(request)) return expressReader as RequestReader<object>;
+  return nodeReader as RequestReader<object>;
+}
+
+/** The request a platform gives a guard as core's request view. */
 export function toRequestView(request: object): RequestView {
-  if (isFastifyRequest(request)) return requestView(request, fastifyReader);
-  if (isExpressRequest(request)) return requestView(request, expressReader);
-  return requestView(request as IncomingMessage, nodeReader);
+  return requestView(request, readerFor(request));
 }
 
 /** What the guard needs of a response: Fastify's reply, or Node's (and Express's) response. */
