@@ -5,9 +5,10 @@ import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAuthorizationServer } from '@tokenguard/testing';
+import type { Alg } from './frameworks/types.js';
 import { serveParent } from './lib/ipc.js';
 
-export type Alg = 'RS256' | 'ES256' | 'EdDSA';
+export type { Alg };
 
 /** What the parent learns once the server listens. */
 export interface AuthServerInfo {
@@ -43,7 +44,13 @@ const now = () => Math.floor(Date.now() / 1000);
 let serial = 0;
 
 /** Signs `count` distinct RS256/ES256/EdDSA access tokens with node:crypto (not WebCrypto). */
-async function mint(alg: Alg, count: number, jkt?: string, typ = 'at+jwt'): Promise<string[]> {
+async function mint(
+  alg: Alg,
+  count: number,
+  jkt?: string,
+  typ = 'at+jwt',
+  sub?: string,
+): Promise<string[]> {
   const tokens: string[] = [];
   const header = { alg, typ, kid: as.kids[alg] };
   for (let i = 0; i < count; i++) {
@@ -53,7 +60,7 @@ async function mint(alg: Alg, count: number, jkt?: string, typ = 'at+jwt'): Prom
         header,
         payload: {
           iss: as.issuer,
-          sub: `user-${serial}`,
+          sub: sub ?? `user-${serial}`,
           aud: as.audience,
           exp: now() + 3600,
           iat: now(),
@@ -91,6 +98,7 @@ serveParent(
           m.count as number,
           m.jkt as string | undefined,
           m.typ as string | undefined,
+          m.sub as string | undefined,
         ),
         m.file,
       ),
@@ -98,7 +106,10 @@ serveParent(
       const tokens: string[] = [];
       for (let i = 0; i < (m.count as number); i++) {
         tokens.push(
-          await as.mintOpaqueToken({ sub: `user-${i}`, scope: 'orders:read' }, { expiresIn: 3600 }),
+          await as.mintOpaqueToken(
+            { sub: (m.sub as string | undefined) ?? `user-${i}`, scope: 'orders:read' },
+            { expiresIn: 3600 },
+          ),
         );
       }
       return deliver(tokens, m.file);

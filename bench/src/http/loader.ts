@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { createDpopKey, createDpopProof } from '@tokenguard/testing';
 import autocannon from 'autocannon';
+import type { Check } from '../frameworks/types.js';
 import { serveParent } from '../lib/ipc.js';
 
 /** Where the request headers of a load come from. */
@@ -113,10 +114,76 @@ function load(port: number, seconds: number, connections: number): Promise<LoadR
   });
 }
 
+/** What the sanity step sends: a valid token naming `subject` (bound to our key for DPoP). */
+export interface SanityInput {
+  token: string;
+  subject: string;
+  dpop: boolean;
+}
+
+/** The same token with one signature character changed: a signature that does not verify. */
+export function tamper(token: string): string {
+  const at = token.lastIndexOf('.') + Math.floor((token.length - token.lastIndexOf('.')) / 2);
+  return `${token.slice(0, at)}${token[at] === 'A' ? 'B' : 'A'}${token.slice(at + 1)}`;
+}
+
+/**
+ * The sanity step, before a contender's measurement: each check as a real request to the server
+ * under test. Returns what failed, in words (an empty list: every check passed).
+ */
+async function sanity(port: number, checks: readonly Check[], input: SanityInput) {
+  const url = `http://127.0.0.1:${port}/orders`;
+  const send = async (token: string, scheme: 'Bearer' | 'DPoP', proof?: string) => {
+    const headers: Record<string, string> = { authorization: `${scheme} ${token}` };
+    if (proof !== undefined) headers.dpop = proof;
+    const res = await fetch(url, { headers });
+    const text = await res.text();
+    return { status: res.status, text };
+  };
+  const fresh = (token: string) =>
+    createDpopProof({ key: dpopKey, htm: 'GET', htu: url, accessToken: token });
+  const scheme = input.dpop ? 'DPoP' : 'Bearer';
+  const accepted = async (token: string) =>
+    send(token, scheme, input.dpop ? await fresh(token) : undefined);
+  const failed: string[] = [];
+  for (const check of checks) {
+    if (check === 'subject') {
+      const { status, text } = await accepted(input.token);
+      let sub: unknown;
+      try {
+        sub = (JSON.parse(text) as { sub?: unknown }).sub;
+      } catch {
+        sub = undefined;
+      }
+      if (status !== 200 || sub !== input.subject) {
+        failed.push(`subject: ${status} ${JSON.stringify(sub)} for ${input.subject}`);
+      }
+    } else if (check === 'tampered') {
+      const { status } = await accepted(tamper(input.token));
+      if (status !== 401) failed.push(`tampered signature: ${status}, not 401`);
+    } else if (check === 'inactive') {
+      const { status } = await send(`made-up-${Date.now().toString(36)}`, 'Bearer');
+      if (status !== 401) failed.push(`made-up opaque token: ${status}, not 401`);
+    } else if (check === 'replay') {
+      const proof = await fresh(input.token);
+      const first = await send(input.token, 'DPoP', proof);
+      const second = await send(input.token, 'DPoP', proof);
+      if (first.status !== 200 || second.status !== 401) {
+        failed.push(`replayed proof: ${first.status} then ${second.status}, not 200 then 401`);
+      }
+    } else if (check === 'bound-as-bearer') {
+      const { status } = await send(input.token, 'Bearer');
+      if (status !== 401) failed.push(`bound token as Bearer: ${status}, not 401`);
+    }
+  }
+  return failed;
+}
+
 serveParent(
   { dpopThumbprint: dpopKey.thumbprint },
   {
     prepare: (m) => prepare(m.source as Source, m.port as number),
+    sanity: (m) => sanity(m.port as number, m.checks as Check[], m.input as SanityInput),
     load: (m) => load(m.port as number, m.seconds as number, m.connections as number),
   },
 );

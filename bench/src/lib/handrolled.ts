@@ -35,6 +35,58 @@ export function handRolledVerifier(
   issuer: string,
   audience: string,
 ): (token: string) => Claims | undefined {
+  const split = handRolledSplit(jwks, issuer, audience);
+  return (token) => {
+    const parts = split(token);
+    if (parts === undefined) return undefined;
+    const { alg, key, data, signature, payload } = parts;
+    return checkSignature(alg, key, data, signature) ? payload : undefined;
+  };
+}
+
+/**
+ * The same check with the signature verified on libuv's threadpool (`crypto.verify` with a
+ * callback, as jose's WebCrypto does): the question of issue 19 is whether leaving the event loop
+ * pays, so this is the floor's answer to it.
+ */
+export function handRolledThreadpoolVerifier(
+  jwks: Jwks,
+  issuer: string,
+  audience: string,
+): (token: string) => Promise<Claims | undefined> {
+  const split = handRolledSplit(jwks, issuer, audience);
+  return (token) => {
+    const parts = split(token);
+    if (parts === undefined) return Promise.resolve(undefined);
+    const { alg, key, data, signature, payload } = parts;
+    return new Promise((resolve) => {
+      const done = (error: Error | null, ok: boolean) =>
+        resolve(error === null && ok ? payload : undefined);
+      const input = Buffer.from(data);
+      const sig = Buffer.from(signature, 'base64url');
+      if (alg === 'RS256') verify('sha256', input, key, sig, done);
+      else if (alg === 'ES256')
+        verify('sha256', input, { key, dsaEncoding: 'ieee-p1363' }, sig, done);
+      else if (alg === 'EdDSA') verify(null, input, key, sig, done);
+      else resolve(undefined);
+    });
+  };
+}
+
+interface Split {
+  alg: unknown;
+  key: KeyObject;
+  data: string;
+  signature: string;
+  payload: Claims;
+}
+
+/** Everything of the hand-rolled check but the signature: decoding, key choice, claims. */
+function handRolledSplit(
+  jwks: Jwks,
+  issuer: string,
+  audience: string,
+): (token: string) => Split | undefined {
   const keys = new Map<string, { key: KeyObject; alg: unknown }>();
   for (const jwk of jwks.keys) {
     keys.set(String(jwk.kid), {
@@ -56,13 +108,17 @@ export function handRolledVerifier(
     }
     const entry = keys.get(String(header.kid));
     if (entry === undefined || entry.alg !== header.alg) return undefined;
-    if (!checkSignature(header.alg, entry.key, token.slice(0, last), token.slice(last + 1)))
-      return undefined;
     if (payload.iss !== issuer) return undefined;
     const aud = payload.aud;
     if (aud !== audience && !(Array.isArray(aud) && aud.includes(audience))) return undefined;
     if (typeof payload.exp !== 'number' || payload.exp <= Date.now() / 1000) return undefined;
-    return payload;
+    return {
+      alg: header.alg,
+      key: entry.key,
+      data: token.slice(0, last),
+      signature: token.slice(last + 1),
+      payload,
+    };
   };
 }
 
@@ -83,25 +139,25 @@ export interface DpopRequest {
 export function handRolledDpop(
   verifyToken: (token: string) => Claims | undefined,
   windowSeconds = 60,
-): (request: DpopRequest) => boolean {
+): (request: DpopRequest) => Claims | undefined {
   const keys = new Map<string, KeyObject>();
   const seen = new Map<string, number>();
   return ({ method, url, authorization, dpop }) => {
-    if (authorization === undefined || dpop === undefined) return false;
-    if (authorization.slice(0, 5).toLowerCase() !== 'dpop ') return false;
+    if (authorization === undefined || dpop === undefined) return undefined;
+    if (authorization.slice(0, 5).toLowerCase() !== 'dpop ') return undefined;
     const token = authorization.slice(5);
     const claims = verifyToken(token);
-    if (claims === undefined) return false;
+    if (claims === undefined) return undefined;
     const first = dpop.indexOf('.');
     const last = dpop.lastIndexOf('.');
-    if (first <= 0 || last === first) return false;
+    if (first <= 0 || last === first) return undefined;
     let header: Record<string, unknown>;
     let payload: Claims;
     try {
       header = decode(dpop.slice(0, first));
       payload = decode(dpop.slice(first + 1, last));
     } catch {
-      return false;
+      return undefined;
     }
     const jwk = header.jwk as Record<string, unknown> | undefined;
     if (
@@ -110,9 +166,9 @@ export function handRolledDpop(
       typeof jwk !== 'object' ||
       jwk === null
     )
-      return false;
-    if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || 'd' in jwk) return false;
-    if (typeof jwk.x !== 'string' || typeof jwk.y !== 'string') return false;
+      return undefined;
+    if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || 'd' in jwk) return undefined;
+    if (typeof jwk.x !== 'string' || typeof jwk.y !== 'string') return undefined;
     const jkt = createHash('sha256')
       .update(`{"crv":"P-256","kty":"EC","x":"${jwk.x}","y":"${jwk.y}"}`)
       .digest('base64url');
@@ -125,19 +181,19 @@ export function handRolledDpop(
       if (keys.size >= 10_000) keys.delete(keys.keys().next().value as string);
       keys.set(jkt, key);
     }
-    if (!checkSignature('ES256', key, dpop.slice(0, last), dpop.slice(last + 1))) return false;
+    if (!checkSignature('ES256', key, dpop.slice(0, last), dpop.slice(last + 1))) return undefined;
     const now = Date.now() / 1000;
-    if (payload.htm !== method || payload.htu !== url) return false;
+    if (payload.htm !== method || payload.htu !== url) return undefined;
     if (typeof payload.iat !== 'number' || Math.abs(now - payload.iat) > windowSeconds)
-      return false;
-    if (payload.ath !== createHash('sha256').update(token).digest('base64url')) return false;
-    if ((claims.cnf as { jkt?: unknown } | undefined)?.jkt !== jkt) return false;
-    if (typeof payload.jti !== 'string') return false;
+      return undefined;
+    if (payload.ath !== createHash('sha256').update(token).digest('base64url')) return undefined;
+    if ((claims.cnf as { jkt?: unknown } | undefined)?.jkt !== jkt) return undefined;
+    if (typeof payload.jti !== 'string') return undefined;
     const replayKey = `${jkt}:${payload.jti}`;
-    if (seen.has(replayKey)) return false;
+    if (seen.has(replayKey)) return undefined;
     if (seen.size >= 100_000) seen.delete(seen.keys().next().value as string);
     seen.set(replayKey, now + windowSeconds);
-    return true;
+    return claims;
   };
 }
 

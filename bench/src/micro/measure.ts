@@ -15,9 +15,10 @@ export async function opsPerSecond(
   inputs: readonly string[],
   ms: number,
   inFlight: number,
-): Promise<number> {
+): Promise<{ opsPerSecond: number; cpuPerOp: number }> {
   let index = cursors.get(op) ?? 0;
   let done = 0;
+  const cpu = process.cpuUsage();
   const started = process.hrtime.bigint();
   const deadline = started + BigInt(Math.round(ms * 1e6));
   while (process.hrtime.bigint() < deadline) {
@@ -34,18 +35,29 @@ export async function opsPerSecond(
       done += inFlight;
     }
   }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const used = process.cpuUsage(cpu);
   cursors.set(op, index % inputs.length);
-  return done / (Number(process.hrtime.bigint() - started) / 1e9);
+  // The process's CPU time, every thread's: a check on the threadpool counts too.
+  return { opsPerSecond: done / seconds, cpuPerOp: (used.user + used.system) / done };
 }
 
-/** Runs `op` once over every input, one at a time; returns operations per second. */
-export async function opsPerSecondOnce(op: Op, inputs: readonly string[]): Promise<number> {
+/** Runs `op` once over every input, one at a time; returns operations per second and CPU µs per op. */
+export async function opsPerSecondOnce(
+  op: Op,
+  inputs: readonly string[],
+): Promise<{ opsPerSecond: number; cpuPerOp: number }> {
+  const cpu = process.cpuUsage();
   const started = process.hrtime.bigint();
   for (const input of inputs) {
     const result = op(input);
     if (result instanceof Promise) await result;
   }
-  return inputs.length / (Number(process.hrtime.bigint() - started) / 1e9);
+  const used = process.cpuUsage(cpu);
+  return {
+    opsPerSecond: inputs.length / (Number(process.hrtime.bigint() - started) / 1e9),
+    cpuPerOp: (used.user + used.system) / inputs.length,
+  };
 }
 
 /**

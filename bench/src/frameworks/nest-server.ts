@@ -9,16 +9,20 @@ import {
   Injectable,
   Module,
   type ModuleMetadata,
+  Req,
   UseGuards,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ORDERS, type ServerConfig } from './config.js';
+import { answer, PATH } from './shared.js';
+import type { ServerConfig } from './types.js';
+
+type WithAuth = { auth?: { subject?: unknown }; user?: { sub?: unknown } };
 
 @Controller()
 class OrdersController {
-  @Get('orders')
-  orders() {
-    return ORDERS;
+  @Get(PATH.slice(1))
+  orders(@Req() request: WithAuth) {
+    return answer(request.auth?.subject ?? request.user?.sub);
   }
 }
 
@@ -63,9 +67,9 @@ async function metadata(config: ServerConfig): Promise<ModuleMetadata> {
       @UseGuards(AuthGuard('jwt'))
       @Controller()
       class PassportOrdersController {
-        @Get('orders')
-        orders() {
-          return ORDERS;
+        @Get(PATH.slice(1))
+        orders(@Req() request: WithAuth) {
+          return answer(request.user?.sub);
         }
       }
       return {
