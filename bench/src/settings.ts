@@ -23,13 +23,13 @@ export interface Settings {
 export const QUICK: Settings = {
   mode: 'quick',
   rounds: 2,
-  warmupSeconds: 0.4,
-  seconds: 1,
+  warmupSeconds: 0.3,
+  seconds: 0.8,
   connections: 32,
-  microMs: 150,
+  microMs: 120,
   dpopProofs: 400,
   distinctPool: 9_500,
-  flood: 5_000,
+  flood: 2_000,
 };
 
 export const FULL: Settings = {
