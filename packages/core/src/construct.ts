@@ -5,9 +5,11 @@ import { isSymmetric } from './jws/algorithms.js';
 import { KeySource } from './jwt/key-source.js';
 import type { JwtConfig, ResolvedIssuer } from './jwt/options.js';
 import { HttpClient } from './lib/http-client.js';
+import { type LogSink, UpstreamMonitor } from './logger.js';
 import type { ResolvedMtls } from './mtls/options.js';
 import type { GuardSettings } from './options.js';
 import { createMemoryStore, type Store } from './store.js';
+import type { TokenGuard } from './types.js';
 
 /** A guard's configuration with the objects it runs on. Internal. */
 export interface GuardConfig extends JwtConfig {
@@ -26,6 +28,46 @@ export interface GuardConfig extends JwtConfig {
   readonly introspection: ResolvedIntrospection | undefined;
   readonly dpop: ResolvedDpop | undefined;
   readonly mtls: ResolvedMtls | undefined;
+  /** The `logger` option: rejections at debug. */
+  readonly log: LogSink | undefined;
+  /** Upstream state changes at warn; only with a logger. */
+  readonly monitor: UpstreamMonitor | undefined;
+  readonly warmUp: GuardSettings['warmUp'];
+}
+
+/** Marks a guard made by `createTokenGuard()` (shared by every copy of the package). */
+export const GUARD = Symbol.for('tokenguard.guard');
+
+/** Whether `value` is a guard made by `createTokenGuard()`. */
+export function isTokenGuard(value: unknown): value is TokenGuard {
+  return typeof value === 'object' && value !== null && GUARD in value;
+}
+
+/** Internal: a guard's method returning its {@link GuardConfig}, for the adapter toolkit and the doctor. */
+export const GUARD_CONFIG = Symbol('tokenguard.config');
+
+/** The configuration of a guard made by `createTokenGuard()`, or `undefined` for anything else. */
+export function configOf(guard: unknown): GuardConfig | undefined {
+  const read = (guard as { [GUARD_CONFIG]?: () => GuardConfig } | null)?.[GUARD_CONFIG];
+  return typeof read === 'function' ? read.call(guard) : undefined;
+}
+
+/**
+ * Fetches what a guard needs from upstream now (`guard.warmUp()`): each issuer's key set (and
+ * its discovery metadata), and the introspection endpoint when it is discovered. Rejects with
+ * the first `UpstreamError`, which names the URL and the cause.
+ */
+export async function warmUpUpstream(config: GuardConfig): Promise<void> {
+  const { issuers, introspection } = config;
+  const fetches: Promise<unknown>[] = [];
+  for (const issuer of issuers.values()) {
+    if (issuer.keySource !== undefined) fetches.push(issuer.keySource.warmUp());
+  }
+  if (introspection !== undefined && introspection.endpoint === undefined) {
+    const issuer = issuers.get(introspection.issuer) as ResolvedIssuer;
+    fetches.push(issuer.metadata.introspectionEndpoint());
+  }
+  await Promise.all(fetches);
 }
 
 /**
@@ -42,6 +84,7 @@ const DEFAULT_PROOF_RATE = 3_000;
  */
 export function constructGuard(settings: GuardSettings): GuardConfig {
   const { jwt, clock } = settings;
+  const monitor = settings.log === undefined ? undefined : new UpstreamMonitor(settings.log);
   const http = new HttpClient({
     fetch: settings.fetch,
     allowInsecureRequests: settings.allowInsecureRequests,
@@ -53,6 +96,7 @@ export function constructGuard(settings: GuardSettings): GuardConfig {
       http,
       clock,
       allowInsecureRequests: settings.allowInsecureRequests,
+      monitor,
       limits: {
         maxAge: jwt.jwks.maxAge,
         failureBackoff: jwt.jwks.failureBackoff,
@@ -71,6 +115,7 @@ export function constructGuard(settings: GuardSettings): GuardConfig {
             http,
             limits: jwt.jwks,
             clock,
+            monitor,
           })
         : undefined,
       secret: jwt.secret,
@@ -116,5 +161,8 @@ export function constructGuard(settings: GuardSettings): GuardConfig {
     introspection: settings.introspection,
     dpop: dpop?.settings,
     mtls: settings.mtls,
+    log: settings.log,
+    monitor,
+    warmUp: settings.warmUp,
   };
 }

@@ -1,6 +1,5 @@
-import { authorize, type CompiledRequirements, compileLevel } from './authorize/authorize.js';
-import { mergeLevels } from './authorize/compose.js';
-import { type AuthRequirements, readRequirements } from './authorize/requirements.js';
+import { authorize, authorizePrincipal, RequirementsCompiler } from './authorize/authorize.js';
+import type { AuthRequirements } from './authorize/requirements.js';
 import {
   authorizationScheme,
   type ExtractedToken,
@@ -8,7 +7,13 @@ import {
   extractToken,
 } from './bearer/extract-token.js';
 import { bindToken } from './bind.js';
-import { constructGuard, type GuardConfig } from './construct.js';
+import {
+  constructGuard,
+  GUARD,
+  GUARD_CONFIG,
+  type GuardConfig,
+  warmUpUpstream,
+} from './construct.js';
 import { authenticatedChannel, tokenId } from './diagnostics.js';
 import { proofFor } from './dpop/proof-header.js';
 import { ProofVerifier } from './dpop/verify-proof.js';
@@ -29,12 +34,7 @@ import { accept, reject } from './respond.js';
 import type { AuthContext, TokenGuard } from './types.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
 
-const GUARD = Symbol.for('tokenguard.guard');
-
-/** Whether `value` is a guard made by {@link createTokenGuard}. */
-export function isTokenGuard(value: unknown): value is TokenGuard {
-  return typeof value === 'object' && value !== null && GUARD in value;
-}
+export { isTokenGuard } from './construct.js';
 
 /**
  * One request, five steps: extract the credentials, verify the token, bind it to the request
@@ -47,8 +47,10 @@ class Guard implements TokenGuard {
   readonly issuers: readonly string[];
   readonly #config: GuardConfig;
   readonly #extract: ExtractOptions;
+  /** `verify(token)`: the token as an `Authorization: Bearer` header, nothing else. */
+  readonly #verifyExtract: ExtractOptions;
   readonly #cache: VerifiedTokenCache | undefined;
-  readonly #compiled = new WeakMap<AuthRequirements, CompiledRequirements>();
+  readonly #compiler: RequirementsCompiler;
   readonly #introspector: Introspector | undefined;
   readonly #dpop: ProofVerifier | undefined;
 
@@ -60,6 +62,8 @@ class Guard implements TokenGuard {
       dpop: config.dpop !== undefined,
       publicUrl: config.publicUrl,
     };
+    const headerOnly = { header: true, query: false, body: false };
+    this.#verifyExtract = { ...this.#extract, locations: headerOnly, dpop: false };
     this.#dpop =
       config.dpop === undefined ? undefined : new ProofVerifier(config.dpop, config.publicUrl);
     const introspection = config.introspection;
@@ -71,6 +75,12 @@ class Guard implements TokenGuard {
             issuer: config.issuers.get(introspection.issuer)!,
           });
     this.#cache = config.cache === false ? undefined : new VerifiedTokenCache(config.cache, config);
+    this.#compiler = new RequirementsCompiler(config.guardLevel, introspection !== undefined);
+  }
+
+  /** Internal: what the adapter toolkit and the token doctor read of a guard. */
+  [GUARD_CONFIG](): GuardConfig {
+    return this.#config;
   }
 
   authenticate(
@@ -81,17 +91,42 @@ class Guard implements TokenGuard {
     request: IncomingRequest,
     requirements: AuthRequirements,
   ): Promise<AuthContext | undefined>;
-  async authenticate(
+  authenticate(
     request: IncomingRequest,
     requirements?: AuthRequirements,
   ): Promise<AuthContext | undefined> {
+    // Not async itself: the promise is #run's, so this costs one call and no extra promise.
+    return this.#run(request, requirements, this.#extract, this.#dpop);
+  }
+
+  verify<T extends object>(
+    token: string,
+    requirements?: AuthRequirements,
+  ): Promise<AuthContext<T>> {
+    if (typeof token !== 'string') throw new TypeError('tokenguard: verify() takes a token string');
+    // The same steps as a request's, with the token as its only credentials: no proof, so a
+    // sender-constrained token is refused (bindToken), never accepted as a bearer token.
+    const request = {
+      method: 'POST',
+      url: 'urn:tokenguard:verify',
+      headers: { authorization: `Bearer ${token}` },
+    };
+    const verified = this.#run(request, requirements, this.#verifyExtract, undefined);
+    return verified as Promise<AuthContext<T>>;
+  }
+
+  async #run(
+    request: IncomingRequest,
+    requirements: AuthRequirements | undefined,
+    extract: ExtractOptions,
+    dpop: ProofVerifier | undefined,
+  ): Promise<AuthContext | undefined> {
     const compiled =
-      requirements === undefined ? this.#config.requirements : this.#compile(requirements);
+      requirements === undefined ? this.#config.requirements : this.#compiler.compile(requirements);
     let extracted: ExtractedToken | undefined;
     try {
       // 1. Extract, with the DPoP proof that goes with the credentials.
-      extracted = extractToken(request, this.#extract);
-      const dpop = this.#dpop;
+      extracted = extractToken(request, extract);
       const proofHeader =
         dpop === undefined ? undefined : proofFor(request, extracted, dpop.settings);
       if (extracted === undefined) {
@@ -159,15 +194,16 @@ class Guard implements TokenGuard {
         {
           // Failed before the credentials were read: the header's scheme if it names one of
           // ours, else none, and the error then goes on every challenge.
-          scheme: extracted?.scheme ?? authorizationScheme(request, this.#extract),
+          scheme: extracted?.scheme ?? authorizationScheme(request, extract),
           fromQuery: extracted?.location === 'query',
           crossOrigin: request.headers.origin !== undefined,
           dpopNonce:
             error instanceof UseDpopNonceError
-              ? this.#dpop?.nonce?.issue(this.#config.clock())
+              ? dpop?.nonce?.issue(this.#config.clock())
               : undefined,
         },
         extracted?.token,
+        this.#config.log,
       );
     }
   }
@@ -180,25 +216,8 @@ class Guard implements TokenGuard {
     throw new InvalidTokenError(isJweShaped(token) ? 'jwt.jwe' : 'token.opaque_unsupported');
   }
 
-  #compile(requirements: AuthRequirements, name = 'requirements'): CompiledRequirements {
-    let compiled = this.#compiled.get(requirements);
-    if (compiled === undefined) {
-      // The guard's own requirements are the outermost level of every route's.
-      compiled = compileLevel(
-        mergeLevels([this.#config.guardLevel, readRequirements(requirements, name)]),
-      );
-      if (compiled.introspect && this.#introspector === undefined) {
-        throw new TypeError(
-          `tokenguard: "${name}.introspect: true" needs the "introspection" option`,
-        );
-      }
-      this.#compiled.set(requirements, compiled);
-    }
-    return compiled;
-  }
-
   checkRequirements(requirements: AuthRequirements, name = 'requirements'): void {
-    this.#compile(requirements, name);
+    this.#compiler.compile(requirements, name);
   }
 
   authorize(
@@ -206,23 +225,14 @@ class Guard implements TokenGuard {
     requirements: AuthRequirements,
     request?: Pick<TokenRequest, 'headers'>,
   ): void {
-    const compiled = this.#compile(requirements);
+    const compiled = this.#compiler.compile(requirements);
     if (compiled.introspect) {
       throw new TypeError(
         'tokenguard: authorize() cannot take "introspect"; pass it to authenticate()',
       );
     }
     try {
-      if (auth === undefined) {
-        if (compiled.optional) return;
-        throw new MissingTokenError('authz.not_authenticated');
-      }
-      authorize(
-        compiled,
-        auth.scopes,
-        auth.claims as Record<string, unknown>,
-        this.#config.clock() / 1000,
-      );
+      authorizePrincipal(compiled, auth, this.#config.clock() / 1000);
     } catch (error) {
       throw reject(
         error,
@@ -234,6 +244,7 @@ class Guard implements TokenGuard {
           dpopNonce: undefined,
         },
         undefined,
+        this.#config.log,
       );
     }
   }
@@ -245,21 +256,11 @@ class Guard implements TokenGuard {
   protectedResourceMetadata(
     options: ProtectedResourceMetadataOptions = {},
   ): { path: string; document: ProtectedResourceMetadata } | undefined {
-    const config = this.#config;
-    return resourceMetadataFor({
-      resource: config.resource,
-      issuers: this.issuers,
-      locations: config.extract.locations,
-      dpop: config.dpop,
-      mtls: config.mtls !== undefined,
-      extra: options,
-    });
+    return resourceMetadataFor(this.#config, this.issuers, options);
   }
 
-  async warmUp(): Promise<void> {
-    await Promise.all(
-      [...this.#config.issuers.values()].map((issuer) => issuer.keySource?.warmUp()),
-    );
+  warmUp(): Promise<void> {
+    return warmUpUpstream(this.#config);
   }
 
   async close(): Promise<void> {

@@ -14,11 +14,17 @@ export type {
   JwksEvent,
   RejectedEvent,
   StoreEvent,
+  UpstreamFacts,
 } from './diagnostics.js';
 export { channels } from './diagnostics.js';
 export type { DpopOptions } from './dpop/options.js';
 export { optionsFromEnv } from './env.js';
-export type { AuthErrorCode, AuthErrorResponse } from './errors.js';
+export type {
+  AuthErrorCode,
+  AuthErrorResponse,
+  DetailValue,
+  RejectionDetails,
+} from './errors.js';
 export {
   AuthError,
   InsufficientScopeError,
@@ -37,12 +43,15 @@ export type { JwsAlgorithm } from './jws/algorithms.js';
 export { ASYMMETRIC_ALGORITHMS } from './jws/algorithms.js';
 export type { IssuerOptions, JwksOptions } from './jwt/options.js';
 export type { FetchLike } from './lib/http-client.js';
+export type { TokenGuardLogger } from './logger.js';
 export type { ProtectedResourceMetadata, ProtectedResourceMetadataOptions } from './metadata.js';
 export type { MtlsOptions } from './mtls/options.js';
-export type { TokenGuardOptions } from './options.js';
+export type { TokenGuardOptions, WarmUpMode } from './options.js';
 export type { RequestUrlParts } from './public-url.js';
 export type { ClientCertificate, RequestHeaders, RequestView, TokenRequest } from './request.js';
 export type { MemoryStoreOptions, Store } from './store.js';
 export { createMemoryStore, StoreFullError } from './store.js';
 export type { AccessTokenClaims, AuthContext, TokenGuard } from './types.js';
+export type { UpstreamEndpoint, UpstreamFailure } from './upstream-error.js';
+export { UpstreamError } from './upstream-error.js';
 export type { VerifiedTokenCacheOptions } from './verified-token-cache.js';

@@ -19,6 +19,7 @@ import {
 } from './jwt/options.js';
 import type { FetchLike } from './lib/http-client.js';
 import { checkKnownKeys, checkQuotable, checkUrl, fail } from './lib/validate.js';
+import { type LogSink, resolveLogger, type TokenGuardLogger } from './logger.js';
 import { resourceMetadataUrl } from './metadata.js';
 import { type MtlsOptions, type ResolvedMtls, resolveMtls } from './mtls/options.js';
 import type { Store } from './store.js';
@@ -94,7 +95,25 @@ export interface TokenGuardOptions {
   allowInsecureRequests?: boolean;
   /** The public origin (and path prefix) of this API behind a proxy, e.g. `https://api.example.com`; adapters then build request URLs from it instead of the Host header. */
   publicUrl?: string;
+  /**
+   * Where the guard says why: each rejected request at `debug` (reason, expected and actual
+   * values), upstream trouble at `warn` once per change of state. `console`, pino, Nest's
+   * `Logger`, … (see `TokenGuardLogger`). Default: none (the Fastify and NestJS adapters and
+   * Express's `requireToken()` pass their own; `false` turns that off too).
+   */
+  logger?: TokenGuardLogger | false;
+  /**
+   * What the adapters do at start-up: `'fail'` fetches the issuer's metadata and keys and refuses
+   * to start when they cannot be had (naming the URL and the cause), `'warn'` fetches them and
+   * starts anyway with a warning, `false` (default) fetches them on the first request.
+   * `createTokenGuard()` itself never fetches anything: Fastify's plugin does it `onReady`,
+   * NestJS's module on init, Express's `warmUp()` when called.
+   */
+  warmUp?: WarmUpMode;
 }
+
+/** See {@link TokenGuardOptions.warmUp}. */
+export type WarmUpMode = 'fail' | 'warn' | false;
 
 /** The validated options of a guard, before anything is built from them. Internal. */
 export interface GuardSettings {
@@ -119,6 +138,8 @@ export interface GuardSettings {
     | { settings: ResolvedDpop; replayStore: Store | undefined; replayCapacity: number | undefined }
     | undefined;
   readonly mtls: ResolvedMtls | undefined;
+  readonly log: LogSink | undefined;
+  readonly warmUp: WarmUpMode;
 }
 
 const KNOWN_OPTIONS = [
@@ -149,6 +170,8 @@ const KNOWN_OPTIONS = [
   'introspection',
   'dpop',
   'mtls',
+  'logger',
+  'warmUp',
 ];
 
 function resolveResource(value: unknown, allowInsecure: boolean): string | undefined {
@@ -219,6 +242,10 @@ export function resolveOptions(options: TokenGuardOptions): GuardSettings {
       '"dpop.replayCapacity" sizes the built-in replay memory; with "store" or "dpop.replayStore", size that store instead (createMemoryStore({ replayCapacity }))',
     );
   }
+  const warmUp = options.warmUp ?? false;
+  if (warmUp !== false && warmUp !== 'fail' && warmUp !== 'warn') {
+    fail('"warmUp" must be "fail", "warn" or false');
+  }
   const introspection = resolveIntrospection(
     options.introspection,
     jwt.issuers.map((issuer) => issuer.issuer),
@@ -247,5 +274,7 @@ export function resolveOptions(options: TokenGuardOptions): GuardSettings {
     introspection,
     dpop,
     mtls,
+    log: resolveLogger(options.logger),
+    warmUp,
   };
 }

@@ -1,8 +1,9 @@
 import type { ExtractedToken } from './bearer/extract-token.js';
 import { buildChallenge, type ChallengeConfig } from './challenge.js';
-import { rejectedChannel, tokenHash } from './diagnostics.js';
+import { rejectedChannel, tokenHash, upstreamOf } from './diagnostics.js';
 import { AuthError, ServiceUnavailableError } from './errors.js';
 import type { VerifiedToken } from './jwt/verified-token.js';
+import { type LogSink, logRejection } from './logger.js';
 import type { AuthContext } from './types.js';
 
 /** What the failed request contributes to its challenge. */
@@ -110,25 +111,33 @@ export function accept(
 }
 
 /**
- * A rejected request: an `AuthError` gets its response headers and is published on
- * `tokenguard:rejected` (with the token's hash, never the token or its own `jti`: it is not
- * trusted). Anything else is returned as it is, to be rethrown.
+ * A rejected request: an `AuthError` gets its response headers, is published on
+ * `tokenguard:rejected` and logged at debug by the guard's logger (with the token's hash, never
+ * the token or its own `jti`: it is not trusted; with the details of the failed check). Anything
+ * else is returned as it is, to be rethrown.
  */
 export function reject(
   error: unknown,
   config: ChallengeConfig,
   request: ChallengeRequest,
   token: string | undefined,
+  log?: LogSink,
 ): unknown {
   if (!(error instanceof AuthError)) return error;
   attachHeaders(error, config, request);
   if (rejectedChannel.hasSubscribers) {
+    const upstream = upstreamOf(error);
     rejectedChannel.publish({
       status: error.status,
       code: error.code,
       reason: error.reason,
       tokenId: token === undefined ? undefined : tokenHash(token),
+      ...(error.details !== undefined && { details: error.details }),
+      ...(upstream !== undefined && { upstream }),
     });
+  }
+  if (log !== undefined) {
+    logRejection(log, error, token === undefined ? undefined : () => tokenHash(token));
   }
   return error;
 }

@@ -1,6 +1,18 @@
-import { InsufficientScopeError, InsufficientUserAuthenticationError } from '../errors.js';
+import {
+  InsufficientScopeError,
+  InsufficientUserAuthenticationError,
+  MissingTokenError,
+  withDetails,
+} from '../errors.js';
+import { excerpt } from '../lib/excerpt.js';
 import { type JsonObject, own } from '../lib/json.js';
-import { type CompiledClaimRule, claimsSatisfy, compileClaimRules } from './claims.js';
+import {
+  type CompiledClaimRule,
+  claimsSatisfy,
+  compileClaimRules,
+  failingClaimRule,
+} from './claims.js';
+import { mergeLevels } from './compose.js';
 import { type AuthRequirements, type RequirementLevel, readRequirements } from './requirements.js';
 
 /** Requirements validated once and ready to check. */
@@ -39,6 +51,38 @@ export function compileRequirements(
 }
 
 /**
+ * A guard's requirement sets, validated and compiled once each (by object identity), with the
+ * guard's own level as the outermost one of every set.
+ */
+export class RequirementsCompiler {
+  readonly #compiled = new WeakMap<AuthRequirements, CompiledRequirements>();
+  readonly #guardLevel: RequirementLevel;
+  readonly #canIntrospect: boolean;
+
+  constructor(guardLevel: RequirementLevel, canIntrospect: boolean) {
+    this.#guardLevel = guardLevel;
+    this.#canIntrospect = canIntrospect;
+  }
+
+  /** The compiled set; a `TypeError` naming `name` for a mistake. */
+  compile(requirements: AuthRequirements, name = 'requirements'): CompiledRequirements {
+    let compiled = this.#compiled.get(requirements);
+    if (compiled === undefined) {
+      compiled = compileLevel(
+        mergeLevels([this.#guardLevel, readRequirements(requirements, name)]),
+      );
+      if (compiled.introspect && !this.#canIntrospect) {
+        throw new TypeError(
+          `tokenguard: "${name}.introspect: true" needs the "introspection" option`,
+        );
+      }
+      this.#compiled.set(requirements, compiled);
+    }
+    return compiled;
+  }
+}
+
+/**
  * Checks an authenticated token against requirements: scopes (403 `insufficient_scope` with the
  * required scopes in the challenge), each "one of" group (403 naming that group), claim rules
  * (403), then step-up (401 `insufficient_user_authentication`, RFC 9470).
@@ -50,27 +94,29 @@ export function authorize(
   nowSeconds: number,
 ): void {
   for (const scope of requirements.scopes) {
-    if (!scopes.has(scope)) {
-      throw new InsufficientScopeError('authz.scope_missing', requirements.scopes);
-    }
+    if (!scopes.has(scope)) throw missingScope(requirements.scopes, scopes);
   }
   for (const group of requirements.anyScopes) {
-    if (!group.some((s) => scopes.has(s))) {
-      throw new InsufficientScopeError('authz.scope_missing', group);
-    }
+    if (!group.some((s) => scopes.has(s))) throw missingScope(group, scopes);
   }
   if (requirements.claims.length > 0 && !claimsSatisfy(requirements.claims, claims)) {
-    throw new InsufficientScopeError(
+    const error = new InsufficientScopeError(
       'authz.claims',
       [],
       'The access token is not authorized for this resource',
     );
+    const failed = failingClaimRule(requirements.claims, claims);
+    throw failed === undefined ? error : withDetails(error, failed);
   }
   const { acrValues, maxAge } = requirements;
   if (acrValues !== undefined) {
     const acr = own(claims, 'acr');
     if (typeof acr !== 'string' || !acrValues.includes(acr)) {
-      throw new InsufficientUserAuthenticationError('authz.acr', acrValues, maxAge);
+      throw withDetails(new InsufficientUserAuthenticationError('authz.acr', acrValues, maxAge), {
+        field: 'acr',
+        expected: acrValues,
+        actual: excerpt(acr),
+      });
     }
   }
   if (maxAge !== undefined) {
@@ -80,7 +126,44 @@ export function authorize(
       !Number.isFinite(authTime) ||
       nowSeconds - authTime > maxAge
     ) {
-      throw new InsufficientUserAuthenticationError('authz.max_age', acrValues, maxAge);
+      throw withDetails(
+        new InsufficientUserAuthenticationError('authz.max_age', acrValues, maxAge),
+        {
+          field: 'auth_time',
+          expected: maxAge,
+          actual: excerpt(authTime),
+          now: Math.floor(nowSeconds),
+        },
+      );
     }
   }
+}
+
+/** 403 naming the scopes required, with the scopes the token was granted in its details. */
+function missingScope(
+  required: readonly string[],
+  granted: ReadonlySet<string>,
+): InsufficientScopeError {
+  return withDetails(new InsufficientScopeError('authz.scope_missing', required), {
+    field: 'scope',
+    expected: required,
+    actual: excerpt([...granted]),
+  });
+}
+
+/**
+ * Checks requirements on a principal a guard verified before (an adapter's second level):
+ * `undefined` (an anonymous request) passes only `optional` requirements, else it is the bare
+ * 401.
+ */
+export function authorizePrincipal(
+  requirements: CompiledRequirements,
+  auth: { readonly scopes: ReadonlySet<string>; readonly claims: object } | undefined,
+  nowSeconds: number,
+): void {
+  if (auth === undefined) {
+    if (requirements.optional) return;
+    throw new MissingTokenError('authz.not_authenticated');
+  }
+  authorize(requirements, auth.scopes, auth.claims as JsonObject, nowSeconds);
 }

@@ -17,7 +17,15 @@ interface CacheContext {
 export type Outcome =
   | { kind: 'active'; claims: JsonObject; until: number }
   | { kind: 'inactive'; reason: string }
-  | { kind: 'unavailable'; reason: string; retryAfter?: number };
+  | { kind: 'unavailable'; reason: string; retryAfter?: number; cause?: Error };
+
+/** The outcome of an answer that is not active: only a JSON boolean `true` is active. */
+export function inactive(claims: JsonObject): Outcome {
+  return {
+    kind: 'inactive',
+    reason: claims.active === false ? 'introspection.inactive' : 'introspection.active_malformed',
+  };
+}
 
 /**
  * Introspection answers in the guard's {@link Store}, by the token's SHA-256 (never the token)

@@ -1,7 +1,8 @@
-import { claimsSatisfy } from '../authorize/claims.js';
+import { claimsSatisfy, failingClaimRule } from '../authorize/claims.js';
 import { parseScopes } from '../authorize/scopes.js';
-import { InvalidTokenError } from '../errors.js';
+import { InvalidTokenError, withDetails } from '../errors.js';
 import type { KeyHandle } from '../jws/jwk.js';
+import { excerpt, listed } from '../lib/excerpt.js';
 import { deepFreeze, isJsonObject, type JsonObject, own } from '../lib/json.js';
 import type { IssuerSettings, JwtConfig } from './options.js';
 
@@ -34,7 +35,12 @@ export interface VerifiedToken {
 function numericDate(payload: JsonObject, claim: string, required: boolean): number | undefined {
   const value = own(payload, claim);
   if (value === undefined) {
-    if (required) throw new InvalidTokenError(`jwt.${claim}_missing`);
+    if (required) {
+      throw withDetails(new InvalidTokenError(`jwt.${claim}_missing`), {
+        field: claim,
+        actual: null,
+      });
+    }
     return undefined;
   }
   // `1e400` parses as Infinity: not a date.
@@ -54,19 +60,27 @@ export function checkTimes(
   config: Pick<JwtConfig, 'clockTolerance' | 'maxTokenAge'>,
 ): void {
   const tolerance = config.clockTolerance;
+  const late = (error: InvalidTokenError, field: string, actual: number | null) =>
+    withDetails(error, {
+      field,
+      actual,
+      now: Math.floor(nowSeconds),
+      clockTolerance: tolerance,
+      ...(field === 'iat' && config.maxTokenAge !== undefined && { expected: config.maxTokenAge }),
+    });
   if (token.exp !== undefined && nowSeconds - tolerance >= token.exp) {
-    throw new InvalidTokenError('jwt.expired', 'The access token expired');
+    throw late(new InvalidTokenError('jwt.expired', 'The access token expired'), 'exp', token.exp);
   }
   if (token.nbf !== undefined && nowSeconds + tolerance < token.nbf) {
-    throw new InvalidTokenError('jwt.not_yet_valid');
+    throw late(new InvalidTokenError('jwt.not_yet_valid'), 'nbf', token.nbf);
   }
   if (token.iat !== undefined && nowSeconds + tolerance < token.iat) {
-    throw new InvalidTokenError('jwt.iat_future');
+    throw late(new InvalidTokenError('jwt.iat_future'), 'iat', token.iat);
   }
   if (config.maxTokenAge !== undefined) {
-    if (token.iat === undefined) throw new InvalidTokenError('jwt.iat_missing');
+    if (token.iat === undefined) throw late(new InvalidTokenError('jwt.iat_missing'), 'iat', null);
     if (nowSeconds - token.iat > config.maxTokenAge + tolerance) {
-      throw new InvalidTokenError('jwt.too_old');
+      throw late(new InvalidTokenError('jwt.too_old'), 'iat', token.iat);
     }
   }
 }
@@ -143,7 +157,11 @@ export function buildVerifiedToken(
   const aud = own(claims, 'aud');
   if (aud !== undefined || options.requireAudience) {
     if (!audienceMatches(aud, issuer.audiences)) {
-      throw new InvalidTokenError(aud === undefined ? 'jwt.aud_missing' : 'jwt.aud');
+      throw withDetails(new InvalidTokenError(aud === undefined ? 'jwt.aud_missing' : 'jwt.aud'), {
+        field: 'aud',
+        expected: listed(issuer.audiences),
+        actual: excerpt(aud),
+      });
     }
   }
   const exp = numericDate(claims, 'exp', options.requireExp);
@@ -168,7 +186,9 @@ export function buildVerifiedToken(
   if (scopes === undefined) throw new InvalidTokenError('jwt.scope_malformed');
   const confirmation = readConfirmation(own(claims, 'cnf'));
   if (config.validityRules.length > 0 && !claimsSatisfy(config.validityRules, claims)) {
-    throw new InvalidTokenError('jwt.claims');
+    const failed = failingClaimRule(config.validityRules, claims);
+    const error = new InvalidTokenError('jwt.claims');
+    throw failed === undefined ? error : withDetails(error, failed);
   }
 
   const subject = sub as string | undefined;

@@ -1,8 +1,9 @@
-import { InvalidTokenError } from '../errors.js';
+import { InvalidTokenError, withDetails } from '../errors.js';
 import type { JwsAlgorithm } from '../jws/algorithms.js';
 import type { KeyHandle } from '../jws/jwk.js';
 import { type ParsedJws, parseJws } from '../jws/parse.js';
 import { verifyJwsSignature } from '../jws/verify.js';
+import { excerpt, listed } from '../lib/excerpt.js';
 import { type JsonObject, own } from '../lib/json.js';
 import { type JwtConfig, normalizeTyp, type ResolvedIssuer } from './options.js';
 import { buildVerifiedToken, type VerifiedToken } from './verified-token.js';
@@ -32,18 +33,31 @@ export function verifyAccessToken(
 
   const alg = own(header, 'alg');
   if (typeof alg !== 'string' || !config.algorithms.has(alg as JwsAlgorithm)) {
-    throw new InvalidTokenError(
-      alg === 'none' || (typeof alg === 'string' && alg.toLowerCase() === 'none')
-        ? 'jwt.alg_none'
-        : 'jwt.alg',
+    throw withDetails(
+      new InvalidTokenError(
+        alg === 'none' || (typeof alg === 'string' && alg.toLowerCase() === 'none')
+          ? 'jwt.alg_none'
+          : 'jwt.alg',
+      ),
+      { field: 'alg', expected: listed(config.algorithms), actual: excerpt(alg) },
     );
   }
   if (Object.hasOwn(header, 'crit')) throw new InvalidTokenError('jwt.crit');
   const typ = own(header, 'typ');
   if (typ === undefined) {
-    if (config.requireAtJwt) throw new InvalidTokenError('jwt.typ_missing');
+    if (config.requireAtJwt) {
+      throw withDetails(new InvalidTokenError('jwt.typ_missing'), {
+        field: 'typ',
+        expected: listed(config.tokenTypes),
+        actual: null,
+      });
+    }
   } else if (typeof typ !== 'string' || !config.tokenTypes.has(normalizeTyp(typ))) {
-    throw new InvalidTokenError('jwt.typ');
+    throw withDetails(new InvalidTokenError('jwt.typ'), {
+      field: 'typ',
+      expected: listed(config.tokenTypes),
+      actual: excerpt(typ),
+    });
   }
   const kid = own(header, 'kid');
   if (kid !== undefined && (typeof kid !== 'string' || kid.length > 256)) {
@@ -51,13 +65,33 @@ export function verifyAccessToken(
   }
 
   const iss = own(payload, 'iss');
-  if (typeof iss !== 'string') throw new InvalidTokenError('jwt.iss_missing');
+  if (typeof iss !== 'string') {
+    throw withDetails(new InvalidTokenError('jwt.iss_missing'), {
+      field: 'iss',
+      expected: listed(config.issuers.keys()),
+      actual: excerpt(iss),
+    });
+  }
   const issuer = config.issuers.get(iss);
-  if (issuer === undefined) throw new InvalidTokenError('jwt.iss');
+  if (issuer === undefined) {
+    throw withDetails(new InvalidTokenError('jwt.iss'), {
+      field: 'iss',
+      expected: listed(config.issuers.keys()),
+      actual: excerpt(iss),
+    });
+  }
   const algorithm = alg as JwsAlgorithm;
-  if (!issuer.algorithms.has(algorithm)) throw new InvalidTokenError('jwt.alg');
+  if (!issuer.algorithms.has(algorithm)) {
+    throw withDetails(new InvalidTokenError('jwt.alg'), {
+      field: 'alg',
+      expected: listed(issuer.algorithms),
+      actual: algorithm,
+    });
+  }
   for (const claim of ID_TOKEN_CLAIMS) {
-    if (Object.hasOwn(payload, claim)) throw new InvalidTokenError('jwt.id_token');
+    if (Object.hasOwn(payload, claim)) {
+      throw withDetails(new InvalidTokenError('jwt.id_token'), { field: claim });
+    }
   }
 
   const key = verifyJwsSignature(jws, algorithm, kid as string | undefined, issuer);
@@ -86,14 +120,16 @@ function finish(
  * types were checked with the other claims; here only presence, and non-empty strings.
  */
 function checkProfileClaims(payload: JsonObject): void {
-  if (own(payload, 'sub') === undefined) throw new InvalidTokenError('jwt.sub_missing');
+  const missing = (claim: string) =>
+    withDetails(new InvalidTokenError(`jwt.${claim}_missing`), { field: claim, actual: null });
+  if (own(payload, 'sub') === undefined) throw missing('sub');
   const clientId = own(payload, 'client_id');
-  if (clientId === undefined) throw new InvalidTokenError('jwt.client_id_missing');
+  if (clientId === undefined) throw missing('client_id');
   if (typeof clientId !== 'string' || clientId.length === 0) {
     throw new InvalidTokenError('jwt.client_id_malformed');
   }
-  if (own(payload, 'iat') === undefined) throw new InvalidTokenError('jwt.iat_missing');
+  if (own(payload, 'iat') === undefined) throw missing('iat');
   const jti = own(payload, 'jti');
-  if (jti === undefined) throw new InvalidTokenError('jwt.jti_missing');
+  if (jti === undefined) throw missing('jti');
   if (typeof jti !== 'string' || jti.length === 0) throw new InvalidTokenError('jwt.jti_malformed');
 }
