@@ -194,6 +194,86 @@ describe('optionsFromEnv', () => {
     );
   });
 
+  it('refuses an unknown TOKENGUARD_* variable, naming the closest one', () => {
+    expect(() =>
+      optionsFromEnv({ TOKENGUARD_ISSUER: 'https://a.example/', TOKENGUARD_AUDIANCE: 'x' }),
+    ).toThrow(
+      new TypeError(
+        'tokenguard: unknown environment variable "TOKENGUARD_AUDIANCE"; did you mean "TOKENGUARD_AUDIENCE"? (the variables tokenguard reads are listed in @tokenguard/core\'s README)',
+      ),
+    );
+    expect(() => optionsFromEnv({ TOKENGUARD_TOKEN_TYPE: 'JWT' })).toThrow(
+      'did you mean "TOKENGUARD_TOKEN_TYPES"?',
+    );
+    expect(() => optionsFromEnv({ TOKENGUARD_COLOUR: 'blue' })).toThrow(
+      /unknown environment variable "TOKENGUARD_COLOUR" \(/,
+    );
+    // Other prefixes are not ours.
+    expect(optionsFromEnv({ TOKENGUARDIAN: 'x', MY_TOKENGUARD_X: 'y' })).toEqual({});
+  });
+
+  it('has a variable for every option a deployment varies', () => {
+    const options = optionsFromEnv({
+      TOKENGUARD_TOKEN_TYPES: 'JWT, application/jwt',
+      TOKENGUARD_PUBLIC_URL: 'https://api.example.com/v1',
+      TOKENGUARD_ACCESS_TOKEN_PROFILE: 'rfc9068',
+      TOKENGUARD_MAX_TOKEN_AGE: '3600',
+      TOKENGUARD_TOKEN_LOCATIONS: 'header,query',
+      TOKENGUARD_SCOPES: 'api',
+      TOKENGUARD_ANY_SCOPES: 'orders:read,orders:admin',
+      TOKENGUARD_JWKS_TIMEOUT: '2.5',
+      TOKENGUARD_JWKS_COOLDOWN: '10',
+      TOKENGUARD_INTROSPECTION_CLIENT_ID: 'api',
+      TOKENGUARD_INTROSPECTION_CLIENT_AUTH: 'client_secret_post',
+      TOKENGUARD_INTROSPECTION_TIMEOUT: '1',
+      TOKENGUARD_INTROSPECTION_CACHE_TTL: '30',
+      TOKENGUARD_DPOP_ALGORITHMS: 'ES256,EdDSA',
+      TOKENGUARD_MTLS: 'required',
+      TOKENGUARD_MTLS_CERTIFICATE_HEADER: 'x-ssl-client-cert',
+      TOKENGUARD_ALLOW_INSECURE_REQUESTS: 'false',
+      TOKENGUARD_WARM_UP: 'fail',
+      TOKENGUARD_LOG: 'off',
+    });
+    expect(options).toEqual({
+      tokenTypes: ['JWT', 'application/jwt'],
+      publicUrl: 'https://api.example.com/v1',
+      accessTokenProfile: 'rfc9068',
+      maxTokenAge: 3600,
+      tokenLocations: ['header', 'query'],
+      scopes: ['api'],
+      anyScopes: ['orders:read', 'orders:admin'],
+      jwks: { timeout: 2.5, cooldown: 10 },
+      introspection: {
+        clientId: 'api',
+        clientAuth: 'client_secret_post',
+        timeout: 1,
+        cacheTtl: 30,
+      },
+      dpop: { algorithms: ['ES256', 'EdDSA'] },
+      mtls: { required: true, certificateHeader: 'x-ssl-client-cert' },
+      allowInsecureRequests: false,
+      warmUp: 'fail',
+      logger: false,
+    });
+    expect(optionsFromEnv({ TOKENGUARD_LOG: 'debug' }).logger).toMatchObject({ level: 'debug' });
+    expect(optionsFromEnv({ TOKENGUARD_WARM_UP: 'off' }).warmUp).toBe(false);
+    expect(() => optionsFromEnv({ TOKENGUARD_WARM_UP: 'yes' })).toThrow(
+      'tokenguard: "TOKENGUARD_WARM_UP" (warmUp) must be fail, warn or off',
+    );
+  });
+
+  it('turns a feature on with any of its variables, so a missing client id is named', () => {
+    expect(() =>
+      createTokenGuard(
+        optionsFromEnv({
+          TOKENGUARD_ISSUER: 'https://a.example/',
+          TOKENGUARD_AUDIENCE: 'x',
+          TOKENGUARD_INTROSPECTION_CLIENT_SECRET: 's',
+        }),
+      ),
+    ).toThrow('"introspection.clientId" is required');
+  });
+
   it('rejects a malformed number, naming the variable', () => {
     expect(() => optionsFromEnv({ TOKENGUARD_CLOCK_TOLERANCE: 'ten' })).toThrow(
       'TOKENGUARD_CLOCK_TOLERANCE',
