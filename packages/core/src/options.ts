@@ -139,7 +139,8 @@ export interface GuardSettings {
     | undefined;
   readonly mtls: ResolvedMtls | undefined;
   readonly log: LogSink | undefined;
-  readonly warmUp: WarmUpMode;
+  /** `undefined`: not set (each adapter has its default). */
+  readonly warmUp: WarmUpMode | undefined;
 }
 
 const KNOWN_OPTIONS = [
@@ -242,8 +243,8 @@ export function resolveOptions(options: TokenGuardOptions): GuardSettings {
       '"dpop.replayCapacity" sizes the built-in replay memory; with "store" or "dpop.replayStore", size that store instead (createMemoryStore({ replayCapacity }))',
     );
   }
-  const warmUp = options.warmUp ?? false;
-  if (warmUp !== false && warmUp !== 'fail' && warmUp !== 'warn') {
+  const warmUp = options.warmUp;
+  if (warmUp !== undefined && warmUp !== false && warmUp !== 'fail' && warmUp !== 'warn') {
     fail('"warmUp" must be "fail", "warn" or false');
   }
   const introspection = resolveIntrospection(
