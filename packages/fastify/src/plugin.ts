@@ -9,8 +9,10 @@ import {
 import {
   authenticateRequest,
   pickRequirements,
+  requestState,
   requestView,
   routeRequirements,
+  warmUpGuard,
 } from '@tokenguard/core/adapter';
 import type {
   FastifyInstance,
@@ -96,13 +98,21 @@ async function tokenGuardPlugin(
     const guardOptions = Object.fromEntries(
       Object.entries(rest).filter(([key]) => !PLUGIN_KEYS.has(key)),
     ) as TokenGuardOptions;
+    const chosen = Object.keys(guardOptions).length === 0 ? optionsFromEnv() : guardOptions;
+    // The application's logger says why (rejections at debug, an issuer down at warn), unless
+    // the options name another one or `logger: false`.
     guard = createTokenGuard(
-      Object.keys(guardOptions).length === 0 ? optionsFromEnv() : guardOptions,
+      chosen.logger === undefined ? { ...chosen, logger: fastify.log } : chosen,
     );
     fastify.addHook('onClose', async () => {
       await guard.close();
     });
   }
+  // Fail fast or start and warn: `warmUp` fetches the issuer's metadata and keys before the
+  // server is ready (`app.ready()`, `app.listen()` reject with core's UpstreamError on 'fail').
+  fastify.addHook('onReady', async () => {
+    await warmUpGuard(guard, options.warmUp, fastify.log);
+  });
   // Identifies this registration's routes and hooks.
   const owner = {};
   // Body tokens are only there after parsing: authenticate in preValidation then.
@@ -177,6 +187,15 @@ async function tokenGuardPlugin(
   const globalHook: onRequestHookHandler = async function authenticateRoute(request, reply) {
     await run(request, reply, routeState(request)?.requirements ?? NO_REQUIREMENTS);
   };
+  // Without `global`, a route whose config declares requirements and that no hook of this plugin
+  // authenticated (neither its own nor one added to its context, which run before it) is
+  // authenticated here, with them: a declared requirement is never dropped.
+  const configHook = (requirements: Readonly<AuthRequirements>): onRequestHookHandler =>
+    async function enforceRouteConfig(request, reply) {
+      const seen = requestState(request);
+      if (seen?.guard === guard && seen.request !== undefined) return;
+      await run(request, reply, requirements);
+    };
   // Everything about a route is decided here, when it is declared: a mistake fails startup with a
   // TypeError naming the route, never a request.
   fastify.addHook('onRoute', (route) => {
@@ -209,12 +228,20 @@ async function tokenGuardPlugin(
     const requirements = routeRequirements(guard, name, ...levels);
     const state: RouteState = { requirements, hooks: new Set(hooks), owner };
     route.config = { ...config, [ROUTE]: state } as RouteOptions['config'];
-    if (!global || isPublic) return;
     const existing = route[phase];
-    route[phase] = [
-      globalHook,
-      ...(existing === undefined ? [] : Array.isArray(existing) ? existing : [existing]),
-    ] as RouteOptions['onRequest'];
+    const others = existing === undefined ? [] : Array.isArray(existing) ? existing : [existing];
+    if (global) {
+      if (!isPublic) route[phase] = [globalHook, ...others] as RouteOptions['onRequest'];
+      return;
+    }
+    if (hooks.length === 0 && Object.keys(fromConfig).length > 0) {
+      // Last, after the context's hooks and the route's own: a token is required unless the
+      // config itself says `optional: true`.
+      const enforced = routeRequirements(guard, name, fromConfig, {
+        optional: fromConfig.optional === true,
+      });
+      route[phase] = [...others, configHook(enforced)] as RouteOptions['onRequest'];
+    }
   });
 
   const document = metadata === false ? undefined : guard.protectedResourceMetadata(metadata ?? {});
@@ -232,10 +259,14 @@ async function tokenGuardPlugin(
  * protected (opt out with `config: { public: true }`); otherwise protect routes with
  * `onRequest: app.requireToken({ scopes })`. Route `config` (`scopes`, `anyScopes`, `claims`,
  * `acrValues`, `maxAge`, `introspect`, `optional`) is honoured either way, composed with the
- * route's `requireToken()` hooks by core's `composeRequirements()`: every level holds. A
- * misspelled tokenguard key in `config` (`scope`) fails the route's registration. Rejections are
- * core's `AuthError`s, answered as RFC 6750 responses by an error handler at the plugin's level.
- * The decisions are core's; this plugin only maps requests and replies.
+ * route's `requireToken()` hooks by core's `composeRequirements()`: every level holds; a route
+ * whose config declares requirements and that no hook protects is authenticated with them (a
+ * token is required unless it says `optional: true`). A misspelled tokenguard key in `config`
+ * (`scope`) fails the route's registration. Rejections are core's `AuthError`s, answered as
+ * RFC 6750 responses by an error handler at the plugin's level. The guard the plugin creates
+ * logs through the app's logger (`logger` option to change it); `warmUp: 'fail'` makes
+ * `app.ready()` reject when the issuer's keys cannot be fetched. The decisions are core's; this
+ * plugin only maps requests and replies.
  *
  * @example
  * ```ts
