@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { optionsFromEnv } from '../src/env.js';
+import { ENV_VARIABLES, optionsFromEnv } from '../src/env.js';
 import { createTokenGuard } from '../src/index.js';
 import type { TokenGuardOptions } from '../src/options.js';
 
@@ -259,6 +260,20 @@ describe('optionsFromEnv', () => {
     expect(optionsFromEnv({ TOKENGUARD_WARM_UP: 'off' }).warmUp).toBe(false);
     expect(() => optionsFromEnv({ TOKENGUARD_WARM_UP: 'yes' })).toThrow(
       'tokenguard: "TOKENGUARD_WARM_UP" (warmUp) must be fail, warn or off',
+    );
+  });
+
+  it("lists every variable in the README's table, and no other", () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(
+      readme.indexOf('## Environment variables'),
+      readme.indexOf('## When a request is rejected'),
+    );
+    const documented = [...section.matchAll(/^\| `(TOKENGUARD_\w+)` \| `([\w.]+)` \|/gm)].map(
+      (match) => `${match[1]} ${match[2]}`,
+    );
+    expect(documented).toEqual(
+      ENV_VARIABLES.map((variable) => `${variable.name} ${variable.option}`),
     );
   });
 

@@ -7,11 +7,13 @@ import {
   createTokenGuard,
   type MemoryStoreOptions,
   type REQUIREMENT_KEYS,
+  type RejectionDetails,
   type StoreEvent,
   type StoreFullError,
   type TokenGuard,
   type TokenGuardOptions,
   type TokenRequest,
+  type UpstreamError,
 } from '../src/index.js';
 
 declare const guard: TokenGuard;
@@ -94,6 +96,32 @@ describe('public types', () => {
         queueTimeout: 0.5,
       },
     });
+  });
+
+  it('verify(token) resolves to an AuthContext; details and UpstreamError are typed', () => {
+    expectTypeOf(guard.verify('token')).toEqualTypeOf<Promise<AuthContext>>();
+    expectTypeOf(guard.verify<{ tenant: string }>('token', { scopes: ['a'] })).toEqualTypeOf<
+      Promise<AuthContext<{ tenant: string }>>
+    >();
+    expectTypeOf<AuthError['details']>().toEqualTypeOf<RejectionDetails | undefined>();
+    expectTypeOf<UpstreamError['code']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<UpstreamError['url']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<UpstreamError['status']>().toEqualTypeOf<number | undefined>();
+  });
+
+  it('logger takes console, a debug/warn object or false; warmUp takes its modes', () => {
+    const base = { issuer: 'https://a.example/', audience: 'x' };
+    expectTypeOf({ ...base, logger: console }).toExtend<TokenGuardOptions>();
+    expectTypeOf({ ...base, logger: false as const }).toExtend<TokenGuardOptions>();
+    expectTypeOf({
+      ...base,
+      logger: { debug: (_m: string) => {}, warn: (_m: string) => {} },
+    }).toExtend<TokenGuardOptions>();
+    expectTypeOf({ ...base, warmUp: 'fail' as const }).toExtend<TokenGuardOptions>();
+    // @ts-expect-error a logger needs warn()
+    createTokenGuard({ ...base, logger: { debug: () => {} } });
+    // @ts-expect-error not a mode
+    createTokenGuard({ ...base, warmUp: 'maybe' });
   });
 
   it('AuthError carries status, code, headers', () => {
