@@ -1,12 +1,12 @@
 import { type AuthRequirements, createTokenGuard, type TokenGuard } from '@tokenguard/core';
 import {
-  authErrorHandler,
   optionalToken,
   protectedResourceMetadata,
   requireAnyScope,
   requireClaims,
   requireScopes,
   requireToken,
+  warmUp,
 } from '@tokenguard/express';
 import {
   CONFORMANCE_ROUTES,
@@ -48,10 +48,22 @@ function protect(guard: TokenGuard, route: ConformanceRoute): RequestHandler[] {
   return route.outer === undefined ? [requireToken(guard, own)] : levels(guard, route.outer, own);
 }
 
-/** The conformance API on Express 4 or 5: one guard shared by every route. */
+/**
+ * The conformance API on Express 4 or 5: one guard shared by every route, and no error handler:
+ * the middlewares answer rejections themselves. With a `warmUp` option, `warmUp(guard)` runs
+ * before the app listens, as the README says.
+ */
 export function expressApi(major: 4 | 5): StartApi {
   return async (options) => {
     const guard = createTokenGuard(options);
+    if (options.warmUp !== undefined) {
+      try {
+        await warmUp(guard);
+      } catch (error) {
+        await guard.close();
+        throw error;
+      }
+    }
     const app = EXPRESS[major]();
     // RFC 9728 metadata needs a resource: the conformance guard has one, others may not.
     if (options.resource !== undefined) {
@@ -64,7 +76,6 @@ export function expressApi(major: 4 | 5): StartApi {
       if (route.method === 'GET') app.get(route.path, ...protect(guard, route), handler);
       else app.post(route.path, ...protect(guard, route), handler);
     }
-    app.use(authErrorHandler());
     const server = app.listen(0, '127.0.0.1');
     const baseUrl = await listening(server);
     return {
@@ -95,7 +106,6 @@ export function expressLevels(major: 4 | 5): ServeLevels {
         return error;
       }
     });
-    app.use(authErrorHandler());
     const server = app.listen(0, '127.0.0.1');
     const baseUrl = await listening(server);
     return {

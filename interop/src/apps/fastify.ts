@@ -79,7 +79,14 @@ export function fastifyApi(style: FastifyStyle, via: 'http' | 'inject' = 'http')
         app.route({ method, url, ...(onRequest && { onRequest }), handler });
       }
     }
-    const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+    let baseUrl: string;
+    try {
+      // With `warmUp: 'fail'`, the plugin's onReady rejects when the keys cannot be had.
+      baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+    } catch (error) {
+      await app.close();
+      throw error;
+    }
     const host = new URL(baseUrl).host;
     return {
       baseUrl,

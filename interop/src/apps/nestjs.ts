@@ -167,7 +167,13 @@ async function start(
     logger: false,
     abortOnError: false,
   });
-  await app.listen(0, '127.0.0.1');
+  try {
+    // With `warmUp: 'fail'`, the module's init rejects when the keys cannot be had.
+    await app.listen(0, '127.0.0.1');
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
   const { port } = app.getHttpServer().address() as { port: number };
   return { app, baseUrl: `http://127.0.0.1:${port}` };
 }

@@ -12,6 +12,7 @@ export {
   conformanceGuardOptions,
 } from './conformance/routes.js';
 export { runConformanceCase } from './conformance/run.js';
+export { captureLog, operabilityCases } from './operability.js';
 export { redisServerAvailable, redisSkipReason, startRedisServer } from './redis-server.js';
 export {
   composable,
@@ -44,6 +45,12 @@ export type {
   ConformanceRoute,
 } from './conformance/routes.js';
 export type { ConformanceTransport } from './conformance/run.js';
+export type {
+  CapturedLog,
+  OperabilityCase,
+  OperabilityOptions,
+  OperabilityStart,
+} from './operability.js';
 export type { RedisServer } from './redis-server.js';
 export type { ModelClaimRule, ModelRequirements } from './requirements-model.js';
 export type { SendOptions, SentResponse } from './send.js';

@@ -42,6 +42,7 @@ const invalidBody = { error: 'invalid_token', error_description: 'The access tok
 const scopeError = (scope: string) => ({
   status: 403,
   headers: {
+    'content-type': 'application/json',
     'www-authenticate': challenge(
       `, error="insufficient_scope", error_description="The access token lacks the required scope", scope="${scope}"`,
     ),
@@ -54,6 +55,7 @@ const scopeError = (scope: string) => ({
 const claimError: ConformanceResponse = {
   status: 403,
   headers: {
+    'content-type': 'application/json',
     'www-authenticate': challenge(
       ', error="insufficient_scope", error_description="The access token is not authorized for this resource"',
     ),
@@ -247,6 +249,7 @@ export function conformanceCases(): ConformanceCase[] {
       expected: {
         status: 401,
         headers: {
+          'content-type': 'application/json',
           'www-authenticate': challenge(
             ', error="invalid_token", error_description="The access token expired"',
           ),
@@ -293,6 +296,7 @@ export function conformanceCases(): ConformanceCase[] {
       expected: {
         status: 400,
         headers: {
+          'content-type': 'application/json',
           'www-authenticate': challenge(
             ', error="invalid_request", error_description="The request is malformed"',
           ),
@@ -305,7 +309,7 @@ export function conformanceCases(): ConformanceCase[] {
       request: async (as) => get('/me', { authorization: `Bearer\t${await as.mintAccessToken()}` }),
       expected: {
         status: 400,
-        headers: { 'www-authenticate': challenge(MALFORMED) },
+        headers: { 'content-type': 'application/json', 'www-authenticate': challenge(MALFORMED) },
         body: malformedBody,
       },
     },
@@ -317,7 +321,10 @@ export function conformanceCases(): ConformanceCase[] {
       },
       expected: {
         status: 400,
-        headers: { 'www-authenticate': bothChallenges(MALFORMED) },
+        headers: {
+          'content-type': 'application/json',
+          'www-authenticate': bothChallenges(MALFORMED),
+        },
         body: malformedBody,
       },
     },
@@ -355,7 +362,12 @@ export function conformanceCases(): ConformanceCase[] {
       request: withToken('/me', {}, { key: 'unpublished', kid: 'not-yet-published' }),
       expected: {
         status: 503,
-        headers: { 'retry-after': '1', 'cache-control': 'no-store', 'www-authenticate': null },
+        headers: {
+          'content-type': 'application/json',
+          'retry-after': '1',
+          'cache-control': 'no-store',
+          'www-authenticate': null,
+        },
         body: {
           error: 'temporarily_unavailable',
           error_description: 'The authorization service is temporarily unavailable',
@@ -416,7 +428,11 @@ export function conformanceCases(): ConformanceCase[] {
       cleanup: (as) => as.faults.clear('introspection'),
       expected: {
         status: 503,
-        headers: { 'retry-after': '1', 'www-authenticate': null },
+        headers: {
+          'content-type': 'application/json',
+          'retry-after': '1',
+          'www-authenticate': null,
+        },
         body: {
           error: 'temporarily_unavailable',
           error_description: 'The authorization service is temporarily unavailable',
@@ -464,6 +480,7 @@ export function conformanceCases(): ConformanceCase[] {
       expected: {
         status: 401,
         headers: {
+          'content-type': 'application/json',
           'www-authenticate': dpopChallenge(
             ', error="invalid_dpop_proof", error_description="The DPoP proof is invalid"',
           ),
@@ -480,6 +497,7 @@ export function conformanceCases(): ConformanceCase[] {
       expected: {
         status: 401,
         headers: {
+          'content-type': 'application/json',
           'www-authenticate': dpopChallenge(
             ', error="invalid_dpop_proof", error_description="The DPoP proof is invalid"',
           ),
@@ -503,7 +521,10 @@ export function conformanceCases(): ConformanceCase[] {
       },
       expected: {
         status: 400,
-        headers: { 'www-authenticate': dpopChallenge(MALFORMED) },
+        headers: {
+          'content-type': 'application/json',
+          'www-authenticate': dpopChallenge(MALFORMED),
+        },
         body: malformedBody,
       },
     },
