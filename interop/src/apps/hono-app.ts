@@ -1,6 +1,6 @@
 // The conformance API on Hono. This file imports only packages (no relative import), so that Bun
 // and Deno load it as it is: interop/runtimes/serve-hono.ts serves it there.
-import type { TokenGuardOptions } from '@tokenguard/core';
+import type { TokenGuard, TokenGuardOptions } from '@tokenguard/core';
 import { createTokenGuard } from '@tokenguard/core';
 import { optionalToken, protectedResourceMetadata, tokenGuard } from '@tokenguard/hono';
 import { Hono, type MiddlewareHandler } from 'hono';
@@ -31,7 +31,7 @@ export function honoConformanceApp(
   options: TokenGuardOptions,
   routes: readonly HonoRoute[],
   scopesSupported: readonly string[],
-): { app: Hono; close(): Promise<void> } {
+): { app: Hono; guard: TokenGuard; close(): Promise<void> } {
   const guard = createTokenGuard(options);
   const app = new Hono();
   if (options.resource !== undefined) {
@@ -67,5 +67,5 @@ export function honoConformanceApp(
     ) => Hono;
     on(route.method, route.path, ...handlers);
   }
-  return { app, close: () => guard.close() };
+  return { app, guard, close: () => guard.close() };
 }
