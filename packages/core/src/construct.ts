@@ -26,6 +26,7 @@ export interface GuardConfig extends JwtConfig {
   readonly introspection: ResolvedIntrospection | undefined;
   readonly dpop: ResolvedDpop | undefined;
   readonly mtls: ResolvedMtls | undefined;
+  readonly isRevoked: GuardSettings['isRevoked'];
 }
 
 /**
@@ -116,5 +117,6 @@ export function constructGuard(settings: GuardSettings): GuardConfig {
     introspection: settings.introspection,
     dpop: dpop?.settings,
     mtls: settings.mtls,
+    isRevoked: settings.isRevoked,
   };
 }

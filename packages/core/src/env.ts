@@ -20,6 +20,7 @@ const split = (value: string) =>
  * | `TOKENGUARD_CLOCK_TOLERANCE` | `clockTolerance` (seconds) |
  * | `TOKENGUARD_RESOURCE` | `resource` |
  * | `TOKENGUARD_REALM` | `realm` |
+ * | `TOKENGUARD_TOKEN_COOKIE` | `tokenLocations: ['header', { cookie }]` (a same-site web client's cookie) |
  * | `TOKENGUARD_INTROSPECTION_CLIENT_ID` | `introspection.clientId` (turns introspection on) |
  * | `TOKENGUARD_INTROSPECTION_CLIENT_SECRET` | `introspection.clientSecret` |
  * | `TOKENGUARD_INTROSPECTION_ENDPOINT` | `introspection.endpoint` |
@@ -72,6 +73,8 @@ export function optionsFromEnv(
   if (resource !== undefined) options.resource = resource;
   const realm = read('TOKENGUARD_REALM');
   if (realm !== undefined) options.realm = realm;
+  const tokenCookie = read('TOKENGUARD_TOKEN_COOKIE');
+  if (tokenCookie !== undefined) options.tokenLocations = ['header', { cookie: tokenCookie }];
 
   const clientId = read('TOKENGUARD_INTROSPECTION_CLIENT_ID');
   if (clientId !== undefined) {

@@ -21,6 +21,7 @@ import type { FetchLike } from './lib/http-client.js';
 import { checkKnownKeys, checkQuotable, checkUrl, fail } from './lib/validate.js';
 import { resourceMetadataUrl } from './metadata.js';
 import { type MtlsOptions, type ResolvedMtls, resolveMtls } from './mtls/options.js';
+import { type RevocationCheck, resolveRevocation } from './revocation.js';
 import type { Store } from './store.js';
 import {
   resolveCache,
@@ -69,8 +70,16 @@ export interface TokenGuardOptions {
   resource?: string;
   /** The `realm` of every challenge. */
   realm?: string;
-  /** Where tokens may come from. Default `['header']`. */
+  /**
+   * Where tokens may come from. Default `['header']`; add `'query'`, `'body'` or
+   * `{ cookie: '__Host-access_token' }` (a same-site web client only: see {@link TokenLocation}).
+   */
   tokenLocations?: readonly TokenLocation[];
+  /**
+   * Your own revocation check, called after every other check on every request (cached tokens
+   * included): `true` → 401 `invalid_token`; a throw → 503. See {@link RevocationCheck}.
+   */
+  isRevoked?: RevocationCheck;
   /** RFC 7662 introspection for opaque tokens (and, with `mode: 'always'`, for every token). */
   introspection?: IntrospectionOptions;
   /** DPoP sender-constrained tokens (RFC 9449): proof checks, replay detection, server nonces. */
@@ -119,6 +128,8 @@ export interface GuardSettings {
     | { settings: ResolvedDpop; replayStore: Store | undefined; replayCapacity: number | undefined }
     | undefined;
   readonly mtls: ResolvedMtls | undefined;
+  /** The `isRevoked` option. */
+  readonly isRevoked: RevocationCheck | undefined;
 }
 
 const KNOWN_OPTIONS = [
@@ -139,6 +150,7 @@ const KNOWN_OPTIONS = [
   'resource',
   'realm',
   'tokenLocations',
+  'isRevoked',
   'store',
   'cache',
   'jwks',
@@ -247,5 +259,6 @@ export function resolveOptions(options: TokenGuardOptions): GuardSettings {
     introspection,
     dpop,
     mtls,
+    isRevoked: resolveRevocation(options.isRevoked),
   };
 }
