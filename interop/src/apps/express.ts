@@ -15,6 +15,7 @@ import {
   conformanceBody,
   type ModelRequirements,
 } from '@tokenguard/suites';
+import cookieParser from 'cookie-parser';
 import express, { type Express, type RequestHandler } from 'express';
 import express4 from 'express4';
 import { closeServer, getOverHttp, listening, type ServeLevels, type StartApi } from './api.js';
@@ -48,11 +49,19 @@ function protect(guard: TokenGuard, route: ConformanceRoute): RequestHandler[] {
   return route.outer === undefined ? [requireToken(guard, own)] : levels(guard, route.outer, own);
 }
 
-/** The conformance API on Express 4 or 5: one guard shared by every route. */
-export function expressApi(major: 4 | 5): StartApi {
+/**
+ * The conformance API on Express 4 or 5: one guard shared by every route. With
+ * `cookies: 'cookie-parser'`, `cookie-parser` runs first and the guard reads `req.cookies`;
+ * without it core parses the `Cookie` header.
+ */
+export function expressApi(
+  major: 4 | 5,
+  { cookies }: { cookies?: 'cookie-parser' } = {},
+): StartApi {
   return async (options) => {
     const guard = createTokenGuard(options);
     const app = EXPRESS[major]();
+    if (cookies === 'cookie-parser') app.use(cookieParser());
     // RFC 9728 metadata needs a resource: the conformance guard has one, others may not.
     if (options.resource !== undefined) {
       app.use(protectedResourceMetadata(guard, { scopesSupported: CONFORMANCE_SCOPES }));
