@@ -152,7 +152,8 @@ function isRedis(port) {
 
 function listening(port) {
   return new Promise((resolvePort) => {
-    const socket = connect({ port, host: '127.0.0.1' });
+    // `localhost`: IPv4 or IPv6, whichever the server bound (the MCP example binds localhost).
+    const socket = connect({ port, host: 'localhost', autoSelectFamily: true });
     socket.once('connect', () => {
       socket.destroy();
       resolvePort(true);
@@ -303,6 +304,43 @@ const turboTest = (pkg, expected = /Tests\s+\d+ passed/) => ({
           .join('\n'),
       ),
       `tests were skipped:\n${tail(output)}`,
+    );
+  },
+});
+
+/** The MCP example: the discovery challenge and the RFC 9728 document it points to. */
+const mcpServer = (match, framework) => ({
+  match,
+  ready: /^client: notes-app \/ \S+/m,
+  port: 3000,
+  async check(server) {
+    const out = server.output;
+    const url = new RegExp(`^MCP server \\(${framework}\\): (\\S+)$`, 'm').exec(out)?.[1];
+    expect(
+      url === 'http://localhost:3000/mcp',
+      `no "MCP server (${framework}): …/mcp" line:\n${tail(out)}`,
+    );
+    const issuer = /^authorization server: (\S+)$/m.exec(out)?.[1];
+    expect(issuer !== undefined, `no "authorization server:" line:\n${tail(out)}`);
+    const metadata = 'http://localhost:3000/.well-known/oauth-protected-resource/mcp';
+    const challenge = await http(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(
+      challenge.status === 401 &&
+        (challenge.headers['www-authenticate'] ?? '').includes(`resource_metadata="${metadata}"`),
+      `POST /mcp without a token answered ${challenge.status} ${challenge.headers['www-authenticate']}`,
+    );
+    const document = await http(metadata);
+    const body = JSON.parse(document.text);
+    expect(
+      document.status === 200 &&
+        body.resource === 'http://localhost:3000/mcp' &&
+        body.authorization_servers?.[0] === issuer &&
+        body.scopes_supported?.includes('notes:write'),
+      `the metadata document answered ${document.status} ${document.text}`,
     );
   },
 });
@@ -497,6 +535,17 @@ const READMES = {
       ],
     },
     { cwd: '.', lane: 'commands', commands: [turboTest('@tokenguard/example-nest-api')] },
+  ],
+  'examples/mcp-server/README.md': [
+    { cwd: '.', lane: 'commands', commands: [turboTest('@tokenguard/example-mcp-server')] },
+    {
+      cwd: '.',
+      lane: 'first',
+      servers: [
+        mcpServer('npx -y pnpm@10 --filter @tokenguard/example-mcp-server start', 'express'),
+        mcpServer('npx -y pnpm@10 --filter @tokenguard/example-mcp-server start hono', 'hono'),
+      ],
+    },
   ],
   'examples/fleet/README.md': [
     {
