@@ -15,6 +15,7 @@ import {
   conformanceBody,
   type ModelRequirements,
 } from '@tokenguard/suites';
+import cookieParser from 'cookie-parser';
 import express, { type Express, type RequestHandler } from 'express';
 import express4 from 'express4';
 import { closeServer, getOverHttp, listening, type ServeLevels, type StartApi } from './api.js';
@@ -51,9 +52,13 @@ function protect(guard: TokenGuard, route: ConformanceRoute): RequestHandler[] {
 /**
  * The conformance API on Express 4 or 5: one guard shared by every route, and no error handler:
  * the middlewares answer rejections themselves. With a `warmUp` option, `warmUp(guard)` runs
- * before the app listens, as the README says.
+ * before the app listens, as the README says. With `cookies: 'cookie-parser'`, `cookie-parser`
+ * runs first and the guard reads `req.cookies`; without it core parses the `Cookie` header.
  */
-export function expressApi(major: 4 | 5): StartApi {
+export function expressApi(
+  major: 4 | 5,
+  { cookies }: { cookies?: 'cookie-parser' } = {},
+): StartApi {
   return async (options) => {
     const guard = createTokenGuard(options);
     if (options.warmUp !== undefined) {
@@ -65,6 +70,7 @@ export function expressApi(major: 4 | 5): StartApi {
       }
     }
     const app = EXPRESS[major]();
+    if (cookies === 'cookie-parser') app.use(cookieParser());
     // RFC 9728 metadata needs a resource: the conformance guard has one, others may not.
     if (options.resource !== undefined) {
       app.use(protectedResourceMetadata(guard, { scopesSupported: CONFORMANCE_SCOPES }));

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import fastifyCookie from '@fastify/cookie';
 import {
   applyDecorators,
   Controller,
@@ -11,7 +12,7 @@ import {
 } from '@nestjs/common';
 import { type AbstractHttpAdapter, NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { TokenGuardOptions } from '@tokenguard/core';
 import {
   AnyScopes,
@@ -31,6 +32,7 @@ import {
   conformanceBody,
   type ModelRequirements,
 } from '@tokenguard/suites';
+import cookieParser from 'cookie-parser';
 import { getOverHttp, type ServeLevels, type StartApi } from './api.js';
 
 /** Nest's two HTTP platforms. */
@@ -162,11 +164,17 @@ const composedControllers = (guarded: boolean): Type<unknown>[] =>
 async function start(
   platform: NestPlatform,
   module: Type<unknown>,
+  cookies = false,
 ): Promise<{ app: INestApplication; baseUrl: string }> {
   const app = await NestFactory.create(module, PLATFORMS[platform](), {
     logger: false,
     abortOnError: false,
   });
+  // Each platform's cookie parser, as its users register it.
+  if (cookies && platform === 'express') app.use(cookieParser());
+  if (cookies && platform === 'fastify') {
+    await (app as NestFastifyApplication).register(fastifyCookie);
+  }
   try {
     // With `warmUp: 'fail'`, the module's init rejects when the keys cannot be had.
     await app.listen(0, '127.0.0.1');
@@ -178,8 +186,17 @@ async function start(
   return { app, baseUrl: `http://127.0.0.1:${port}` };
 }
 
-/** The conformance API on Nest, on either platform, with the guard applied either way. */
-export function nestApi(platform: NestPlatform, wiring: NestWiring = 'APP_GUARD'): StartApi {
+/**
+ * The conformance API on Nest, on either platform, with the guard applied either way. With
+ * `cookies: 'parser'`, the platform's cookie parser runs (`cookie-parser` on Express,
+ * `@fastify/cookie` on Fastify) and the guard reads `request.cookies`; without it core parses the
+ * `Cookie` header.
+ */
+export function nestApi(
+  platform: NestPlatform,
+  wiring: NestWiring = 'APP_GUARD',
+  { cookies }: { cookies?: 'parser' } = {},
+): StartApi {
   return async (options: TokenGuardOptions) => {
     const global = wiring === 'APP_GUARD';
     @Module({
@@ -199,7 +216,7 @@ export function nestApi(platform: NestPlatform, wiring: NestWiring = 'APP_GUARD'
       ],
     })
     class ConformanceModule {}
-    const { app, baseUrl } = await start(platform, ConformanceModule);
+    const { app, baseUrl } = await start(platform, ConformanceModule, cookies === 'parser');
     return { baseUrl, close: () => app.close() };
   };
 }

@@ -33,6 +33,7 @@ export interface GuardConfig extends JwtConfig {
   /** Upstream state changes at warn; only with a logger. */
   readonly monitor: UpstreamMonitor | undefined;
   readonly warmUp: GuardSettings['warmUp'];
+  readonly isRevoked: GuardSettings['isRevoked'];
 }
 
 /** Marks a guard made by `createTokenGuard()` (shared by every copy of the package). */
@@ -164,5 +165,6 @@ export function constructGuard(settings: GuardSettings): GuardConfig {
     log: settings.log,
     monitor,
     warmUp: settings.warmUp,
+    isRevoked: settings.isRevoked,
   };
 }

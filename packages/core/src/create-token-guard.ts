@@ -14,7 +14,6 @@ import {
   type GuardConfig,
   warmUpUpstream,
 } from './construct.js';
-import { authenticatedChannel, tokenId } from './diagnostics.js';
 import { proofFor } from './dpop/proof-header.js';
 import { ProofVerifier } from './dpop/verify-proof.js';
 import { InvalidTokenError, MissingTokenError, UseDpopNonceError } from './errors.js';
@@ -30,7 +29,8 @@ import {
 import { resolveOptions, type TokenGuardOptions } from './options.js';
 import { buildRequestUrl, type RequestUrlParts } from './public-url.js';
 import type { IncomingRequest, TokenRequest } from './request.js';
-import { accept, reject } from './respond.js';
+import { accept, isPrivateAnswer, publishAuthenticated, reject } from './respond.js';
+import { checkRevocation } from './revocation.js';
 import type { AuthContext, TokenGuard } from './types.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
 
@@ -167,26 +167,15 @@ class Guard implements TokenGuard {
       // 4. Authorize.
       authorize(compiled, verified.scopes, verified.claims, now);
 
-      // 5. Respond.
-      if (authenticatedChannel.hasSubscribers) {
-        authenticatedChannel.publish({
-          issuer: verified.issuer,
-          principalId: verified.principalId,
-          clientId: verified.clientId,
-          format: verified.format,
-          scheme: extracted.scheme,
-          tokenId: tokenId(token, verified.jti),
-          cached,
-        });
-      }
+      // 5. Respond, once the application's own revocation check (if any) passed too.
       const nonce = proof?.nonceStale ? dpop?.nonce?.issue(nowMs) : undefined;
-      return accept(
-        extracted,
-        verified,
-        this.#config.challenge,
-        request.headers.origin !== undefined,
-        nonce,
-      );
+      const origin = request.headers.origin !== undefined;
+      const auth = accept(extracted, verified, this.#config.challenge, origin, nonce);
+      const isRevoked = this.#config.isRevoked;
+      const revocation = isRevoked === undefined ? undefined : checkRevocation(isRevoked, auth);
+      if (revocation !== undefined) await revocation;
+      publishAuthenticated(extracted, verified, cached);
+      return auth;
     } catch (error) {
       throw reject(
         error,
@@ -195,7 +184,7 @@ class Guard implements TokenGuard {
           // Failed before the credentials were read: the header's scheme if it names one of
           // ours, else none, and the error then goes on every challenge.
           scheme: extracted?.scheme ?? authorizationScheme(request, extract),
-          fromQuery: extracted?.location === 'query',
+          privateAnswer: isPrivateAnswer(extracted),
           crossOrigin: request.headers.origin !== undefined,
           dpopNonce:
             error instanceof UseDpopNonceError
@@ -239,7 +228,7 @@ class Guard implements TokenGuard {
         this.#config.challenge,
         {
           scheme: auth?.scheme,
-          fromQuery: false,
+          privateAnswer: false,
           crossOrigin: request?.headers.origin !== undefined,
           dpopNonce: undefined,
         },

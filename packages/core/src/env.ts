@@ -68,6 +68,8 @@ const log: Parse = (value, name, option) => {
     fail(`"${name}" (${option}) must be debug, warn or off`);
   return consoleLogger(value);
 };
+/** A cookie name: the token is read from it, or from the Authorization header. */
+const cookie: Parse = (value) => ['header', { cookie: value }];
 const mtls: Parse = (value, name, option) => {
   if (value !== 'allowed' && value !== 'required') {
     fail(`"${name}" (${option}) must be allowed or required`);
@@ -101,6 +103,7 @@ export const ENV_VARIABLES: readonly EnvVariable[] = Object.freeze([
   row('REALM', 'realm', 'text', text),
   row('PUBLIC_URL', 'publicUrl', 'URL of this API behind a proxy', text),
   row('TOKEN_LOCATIONS', 'tokenLocations', 'comma-separated: header,query,body', list),
+  row('TOKEN_COOKIE', 'tokenLocations', "a cookie name: ['header', { cookie }]", cookie),
   row('ALLOW_INSECURE_REQUESTS', 'allowInsecureRequests', 'true or false', flag),
   row('JWKS_CACHE_MAX_AGE', 'jwks.cacheMaxAge', 'seconds (default 600)', number),
   row('JWKS_STALE_MAX_AGE', 'jwks.staleMaxAge', 'seconds (default 600)', number),
@@ -164,6 +167,7 @@ export function optionsFromEnv(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): TokenGuardOptions {
   const options: Record<string, unknown> = {};
+  const setBy = new Map<string, string>();
   for (const name of Object.keys(env)) {
     if (!name.startsWith(PREFIX)) continue;
     const variable = BY_NAME.get(name);
@@ -175,6 +179,11 @@ export function optionsFromEnv(
     }
     const value = env[name]?.trim();
     if (value === undefined || value === '') continue;
+    const other = setBy.get(variable.option);
+    if (other !== undefined) {
+      fail(`"${other}" and "${name}" both set ${variable.option}; set one of them`);
+    }
+    setBy.set(variable.option, name);
     set(options, variable.option, variable.parse(value, name, variable.option));
   }
   return options as TokenGuardOptions;

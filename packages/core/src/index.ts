@@ -49,6 +49,7 @@ export type { MtlsOptions } from './mtls/options.js';
 export type { TokenGuardOptions, WarmUpMode } from './options.js';
 export type { RequestUrlParts } from './public-url.js';
 export type { ClientCertificate, RequestHeaders, RequestView, TokenRequest } from './request.js';
+export type { RevocationCheck } from './revocation.js';
 export type { MemoryStoreOptions, Store } from './store.js';
 export { createMemoryStore, StoreFullError } from './store.js';
 export type { AccessTokenClaims, AuthContext, TokenGuard } from './types.js';

@@ -22,6 +22,7 @@ import { checkKnownKeys, checkQuotable, checkUrl, fail } from './lib/validate.js
 import { type LogSink, resolveLogger, type TokenGuardLogger } from './logger.js';
 import { resourceMetadataUrl } from './metadata.js';
 import { type MtlsOptions, type ResolvedMtls, resolveMtls } from './mtls/options.js';
+import { type RevocationCheck, resolveRevocation } from './revocation.js';
 import type { Store } from './store.js';
 import {
   resolveCache,
@@ -70,8 +71,16 @@ export interface TokenGuardOptions {
   resource?: string;
   /** The `realm` of every challenge. */
   realm?: string;
-  /** Where tokens may come from. Default `['header']`. */
+  /**
+   * Where tokens may come from. Default `['header']`; add `'query'`, `'body'` or
+   * `{ cookie: '__Host-access_token' }` (a same-site web client only: see {@link TokenLocation}).
+   */
   tokenLocations?: readonly TokenLocation[];
+  /**
+   * Your own revocation check, called after every other check on every request (cached tokens
+   * included): `true` → 401 `invalid_token`; a throw → 503. See {@link RevocationCheck}.
+   */
+  isRevoked?: RevocationCheck;
   /** RFC 7662 introspection for opaque tokens (and, with `mode: 'always'`, for every token). */
   introspection?: IntrospectionOptions;
   /** DPoP sender-constrained tokens (RFC 9449): proof checks, replay detection, server nonces. */
@@ -141,6 +150,8 @@ export interface GuardSettings {
   readonly log: LogSink | undefined;
   /** `undefined`: not set (each adapter has its default). */
   readonly warmUp: WarmUpMode | undefined;
+  /** The `isRevoked` option. */
+  readonly isRevoked: RevocationCheck | undefined;
 }
 
 const KNOWN_OPTIONS = [
@@ -161,6 +172,7 @@ const KNOWN_OPTIONS = [
   'resource',
   'realm',
   'tokenLocations',
+  'isRevoked',
   'store',
   'cache',
   'jwks',
@@ -277,5 +289,6 @@ export function resolveOptions(options: TokenGuardOptions): GuardSettings {
     mtls,
     log: resolveLogger(options.logger),
     warmUp,
+    isRevoked: resolveRevocation(options.isRevoked),
   };
 }

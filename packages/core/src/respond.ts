@@ -1,6 +1,12 @@
 import type { ExtractedToken } from './bearer/extract-token.js';
 import { buildChallenge, type ChallengeConfig } from './challenge.js';
-import { rejectedChannel, tokenHash, upstreamOf } from './diagnostics.js';
+import {
+  authenticatedChannel,
+  rejectedChannel,
+  tokenHash,
+  tokenId,
+  upstreamOf,
+} from './diagnostics.js';
 import { AuthError, ServiceUnavailableError } from './errors.js';
 import type { VerifiedToken } from './jwt/verified-token.js';
 import { type LogSink, logRejection } from './logger.js';
@@ -10,8 +16,11 @@ import type { AuthContext } from './types.js';
 export interface ChallengeRequest {
   /** The scheme the client used, when known; the `error` attribute goes on its challenge. */
   scheme: 'Bearer' | 'DPoP' | undefined;
-  /** The token came in the query string: the answer must not be cached publicly (RFC 6750 §2.3). */
-  fromQuery: boolean;
+  /**
+   * The token came in the query string (RFC 6750 §2.3) or a cookie: the answer must not be stored
+   * by a shared cache, which protects answers to `Authorization` requests only (RFC 9111 §3.5).
+   */
+  privateAnswer: boolean;
   /** A cross-origin request: expose the challenge to browser clients. */
   crossOrigin: boolean;
   /** A fresh DPoP server nonce to offer (RFC 9449 §8, §9). */
@@ -23,7 +32,8 @@ export interface ChallengeRequest {
  * - a rejection: the challenge (none for a 503, which carries `Retry-After` instead);
  * - a fresh DPoP server nonce (RFC 9449 §8, §9): `DPoP-Nonce`;
  * - `Cache-Control`: `no-store` for a 503 and a nonce challenge (RFC 9111 §3: about this moment,
- *   this nonce window), else `private` when the token came in the query string (RFC 6750 §2.3);
+ *   this nonce window), else `private` when the token came in the query string (RFC 6750 §2.3) or
+ *   a cookie;
  * - for a cross-origin request, `Access-Control-Expose-Headers` naming the headers a browser
  *   client must read.
  * `undefined` when an accepted request needs none (the usual case: nothing is allocated).
@@ -33,7 +43,7 @@ function responseHeaders(
   config: ChallengeConfig,
   request: ChallengeRequest,
 ): Record<string, string> | undefined {
-  if (error === undefined && !request.fromQuery && request.dpopNonce === undefined)
+  if (error === undefined && !request.privateAnswer && request.dpopNonce === undefined)
     return undefined;
   const headers: Record<string, string> = {};
   const exposed: string[] = [];
@@ -53,7 +63,7 @@ function responseHeaders(
     (error.code === 'use_dpop_nonce' || error instanceof ServiceUnavailableError)
   ) {
     headers['Cache-Control'] = 'no-store';
-  } else if (request.fromQuery) {
+  } else if (request.privateAnswer) {
     headers['Cache-Control'] = 'private';
   }
   if (request.crossOrigin && exposed.length > 0) {
@@ -75,9 +85,14 @@ export function attachHeaders(
   return error;
 }
 
+/** Whether the answer to a request with these credentials must not be stored by a shared cache. */
+export function isPrivateAnswer(extracted: ExtractedToken | undefined): boolean {
+  return extracted?.location === 'query' || extracted?.location === 'cookie';
+}
+
 /**
  * The principal of an accepted request, with the headers the adapter adds to the response
- * (`Cache-Control: private` for a query token, a fresh `DPoP-Nonce`).
+ * (`Cache-Control: private` for a query or cookie token, a fresh `DPoP-Nonce`).
  */
 export function accept(
   extracted: ExtractedToken,
@@ -99,15 +114,34 @@ export function accept(
   if (verified.clientId !== undefined) context.clientId = verified.clientId;
   if (verified.exp !== undefined) context.expiresAt = new Date(verified.exp * 1000);
   if (verified.confirmation !== undefined) context.confirmation = verified.confirmation;
-  if (extracted.location === 'query' || dpopNonce !== undefined) {
+  const privateAnswer = isPrivateAnswer(extracted);
+  if (privateAnswer || dpopNonce !== undefined) {
     context.responseHeaders = responseHeaders(undefined, config, {
       scheme: extracted.scheme,
-      fromQuery: extracted.location === 'query',
+      privateAnswer,
       crossOrigin,
       dpopNonce,
     });
   }
   return context;
+}
+
+/** Publishes an accepted request on `tokenguard:authenticated` (never the token: its `jti` or hash). */
+export function publishAuthenticated(
+  extracted: ExtractedToken,
+  verified: VerifiedToken,
+  cached: boolean,
+): void {
+  if (!authenticatedChannel.hasSubscribers) return;
+  authenticatedChannel.publish({
+    issuer: verified.issuer,
+    principalId: verified.principalId,
+    clientId: verified.clientId,
+    format: verified.format,
+    scheme: extracted.scheme,
+    tokenId: tokenId(extracted.token, verified.jti),
+    cached,
+  });
 }
 
 /**

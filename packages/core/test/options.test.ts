@@ -73,6 +73,26 @@ describe('createTokenGuard: configuration errors name the option', () => {
       { ...base, tokenLocations: ['cookie' as never] },
       '"tokenLocations" may only contain',
     ],
+    [
+      'cookie location without a valid name',
+      { ...base, tokenLocations: ['header', { cookie: 'access token' }] },
+      '"tokenLocations[].cookie" must be a cookie name',
+    ],
+    [
+      'cookie location with other keys',
+      { ...base, tokenLocations: [{ cookie: 'at', path: '/' } as never] },
+      '"tokenLocations" entries are "header", "query", "body" or { cookie: "<name>" }',
+    ],
+    [
+      'two cookie locations',
+      { ...base, tokenLocations: [{ cookie: 'a' }, { cookie: 'b' }] },
+      '"tokenLocations" may name one cookie only',
+    ],
+    [
+      'isRevoked not a function',
+      { ...base, isRevoked: true as never },
+      '"isRevoked" must be a function (auth) => boolean | Promise<boolean>',
+    ],
     ['bad scopes', { ...base, scopes: ['a b'] }, '"options.scopes"'],
     ['bad claims', { ...base, claims: { tenant: 5 as never } }, '"claims.tenant"'],
     ['bad realm', { ...base, realm: 'a\r\nb' }, '"realm" must be a string of printable ASCII'],
@@ -147,6 +167,15 @@ describe('optionsFromEnv', () => {
       clockTolerance: 10,
       realm: 'api',
     });
+  });
+
+  it('reads TOKENGUARD_TOKEN_COOKIE as a cookie location besides the header', () => {
+    expect(optionsFromEnv({ TOKENGUARD_TOKEN_COOKIE: '__Host-access_token' })).toEqual({
+      tokenLocations: ['header', { cookie: '__Host-access_token' }],
+    });
+    expect(() =>
+      createTokenGuard({ ...base, ...optionsFromEnv({ TOKENGUARD_TOKEN_COOKIE: 'a;b' }) }),
+    ).toThrow('"tokenLocations[].cookie" must be a cookie name');
   });
 
   it('reads introspection and DPoP settings', () => {
@@ -274,6 +303,14 @@ describe('optionsFromEnv', () => {
     );
     expect(documented).toEqual(
       ENV_VARIABLES.map((variable) => `${variable.name} ${variable.option}`),
+    );
+  });
+
+  it('refuses two variables that set the same option', () => {
+    expect(() =>
+      optionsFromEnv({ TOKENGUARD_TOKEN_LOCATIONS: 'header', TOKENGUARD_TOKEN_COOKIE: 'at' }),
+    ).toThrow(
+      'tokenguard: "TOKENGUARD_TOKEN_LOCATIONS" and "TOKENGUARD_TOKEN_COOKIE" both set tokenLocations; set one of them',
     );
   });
 

@@ -8,6 +8,7 @@ import {
   type MemoryStoreOptions,
   type REQUIREMENT_KEYS,
   type RejectionDetails,
+  type RevocationCheck,
   type StoreEvent,
   type StoreFullError,
   type TokenGuard,
@@ -71,8 +72,13 @@ describe('public types', () => {
   it('rejects unknown algorithms and malformed options at compile time', () => {
     // @ts-expect-error 'none' is not a JwsAlgorithm
     createTokenGuard({ issuer: 'https://a', audience: 'b', algorithms: ['none'] });
-    // @ts-expect-error tokenLocations only knows header, query, body
+    // @ts-expect-error a cookie location names its cookie: { cookie: '<name>' }
     createTokenGuard({ issuer: 'https://a', audience: 'b', tokenLocations: ['cookie'] });
+    createTokenGuard({
+      issuer: 'https://a',
+      audience: 'b',
+      tokenLocations: ['header', { cookie: '__Host-access_token' }],
+    });
     createTokenGuard({
       issuer: ['https://a', 'https://b'],
       audience: ['x'],
@@ -137,5 +143,19 @@ describe('public types', () => {
       | 'use_dpop_nonce'
       | 'temporarily_unavailable'
     >();
+  });
+
+  it('isRevoked takes the AuthContext and answers a boolean, sync or async', () => {
+    expectTypeOf<TokenGuardOptions['isRevoked']>().toEqualTypeOf<RevocationCheck | undefined>();
+    expectTypeOf<Parameters<RevocationCheck>[0]>().toEqualTypeOf<AuthContext>();
+    expectTypeOf<ReturnType<RevocationCheck>>().toEqualTypeOf<boolean | Promise<boolean>>();
+    createTokenGuard({
+      issuer: 'https://a',
+      audience: 'b',
+      isRevoked: (auth) => auth.claims.jti === 'x',
+    });
+    createTokenGuard({ issuer: 'https://a', audience: 'b', isRevoked: async () => false });
+    // @ts-expect-error an answer, not a side effect: a forgotten return would be a 503
+    createTokenGuard({ issuer: 'https://a', audience: 'b', isRevoked: () => {} });
   });
 });

@@ -1,8 +1,9 @@
 export { attackGuardOptions, expectedAttackResult, runAttackCase } from './attacks/run.js';
 export { attackCases } from './attacks/table.js';
 export { startTrap } from './attacks/trap.js';
-export { conformanceCases } from './conformance/cases.js';
+export { conformanceIsRevoked, revokeForConformance } from './conformance/revocation.js';
 export {
+  CONFORMANCE_COOKIE,
   CONFORMANCE_GUARD_ANY_SCOPES,
   CONFORMANCE_REALM,
   CONFORMANCE_RESOURCE,
@@ -10,8 +11,10 @@ export {
   CONFORMANCE_SCOPES,
   conformanceBody,
   conformanceGuardOptions,
+  cookieGuardOptions,
 } from './conformance/routes.js';
 export { runConformanceCase } from './conformance/run.js';
+export { conformanceCases } from './conformance/table.js';
 export { captureLog, operabilityCases } from './operability.js';
 export { redisServerAvailable, redisSkipReason, startRedisServer } from './redis-server.js';
 export {
@@ -36,6 +39,7 @@ export type {
   AttackResult,
   AttackUpstream,
 } from './attacks/types.js';
+export type { ConformanceRevocationCheck } from './conformance/revocation.js';
 export type {
   ConformanceCase,
   ConformanceClaims,

@@ -129,7 +129,7 @@ export function authorizeRequest(request: object, requirements: Readonly<AuthReq
     throw attachHeaders(
       new MissingTokenError('adapter.not_authenticated'),
       { realm: undefined, resourceMetadata: undefined, dpopAlgs: undefined, dpopRequired: false },
-      { scheme: undefined, fromQuery: false, crossOrigin: false, dpopNonce: undefined },
+      { scheme: undefined, privateAnswer: false, crossOrigin: false, dpopNonce: undefined },
     );
   }
   seen.guard.authorize(seen.auth, authorizable(requirements), seen.request);

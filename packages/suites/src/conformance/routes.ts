@@ -2,6 +2,7 @@
 // made with, and the shape of the table's requests, answers and cases.
 
 import type { AuthorizationServer } from '@tokenguard/testing';
+import { type ConformanceRevocationCheck, conformanceIsRevoked } from './revocation.js';
 
 /** Claim rules in tokenguard's `claims` format, as far as the conformance routes use them. */
 export type ConformanceClaims = Readonly<
@@ -118,7 +119,8 @@ export const CONFORMANCE_REALM = 'orders-api';
 
 /**
  * Guard options for the conformance app (tokenguard's `TokenGuardOptions`). The JWKS cooldown
- * and failure backoff are zero so that the outage case reaches the (faulty) JWKS every time.
+ * and failure backoff are zero so that the outage case reaches the (faulty) JWKS every time. The
+ * `isRevoked` check answers what the table says ({@link conformanceIsRevoked}).
  * Every request needs one of {@link CONFORMANCE_GUARD_ANY_SCOPES} (guard-level `anyScopes`);
  * the table's tokens carry `orders:read` (the default scope) unless a case says otherwise.
  */
@@ -131,6 +133,7 @@ export function conformanceGuardOptions(as: AuthorizationServer): {
   jwks: { cooldown: number; failureBackoff: number; timeout: number };
   introspection: { clientId: string; clientSecret: string };
   dpop: { algorithms: Array<'ES256' | 'EdDSA'> };
+  isRevoked: ConformanceRevocationCheck;
 } {
   return {
     issuer: as.issuer,
@@ -145,6 +148,26 @@ export function conformanceGuardOptions(as: AuthorizationServer): {
       clientSecret: as.defaultClient.clientSecret,
     },
     dpop: { algorithms: ['ES256', 'EdDSA'] },
+    // The application's own revocation check, driven by the table (see revokeForConformance).
+    isRevoked: conformanceIsRevoked,
+  };
+}
+
+/** The cookie the cookie cases put their token in (`tokenLocations` of {@link cookieGuardOptions}). */
+export const CONFORMANCE_COOKIE = '__Host-access_token';
+
+/**
+ * The conformance guard with a cookie as a token location besides the header: the cases with
+ * `guard: 'cookie'` run against an app made with these options.
+ */
+export function cookieGuardOptions(as: AuthorizationServer): ReturnType<
+  typeof conformanceGuardOptions
+> & {
+  tokenLocations: Array<'header' | { cookie: string }>;
+} {
+  return {
+    ...conformanceGuardOptions(as),
+    tokenLocations: ['header', { cookie: CONFORMANCE_COOKIE }],
   };
 }
 
@@ -170,6 +193,11 @@ export interface ConformanceCase {
   /** Builds the request; `baseUrl` is the app's, for DPoP proofs (their `htu` names it). */
   request(as: AuthorizationServer, baseUrl: string): Promise<ConformanceRequest>;
   expected: ConformanceResponse;
+  /**
+   * `cookie`: run against the app made with {@link cookieGuardOptions} (a cookie in
+   * `tokenLocations`) instead of {@link conformanceGuardOptions}.
+   */
+  guard?: 'cookie';
   /** Puts the authorization server in a state for this case (a fault); undone by `cleanup`. */
   setup?(as: AuthorizationServer): void;
   cleanup?(as: AuthorizationServer): void;
