@@ -257,9 +257,9 @@ class Guard implements TokenGuard {
   }
 
   async warmUp(): Promise<void> {
-    await Promise.all(
-      [...this.#config.issuers.values()].map((issuer) => issuer.keySource?.warmUp()),
-    );
+    const { issuers, spiffe } = this.#config;
+    const all = [...issuers.values(), ...(spiffe?.domains.values() ?? [])];
+    await Promise.all([...new Set(all.map((issuer) => issuer.keySource))].map((s) => s?.warmUp()));
   }
 
   async close(): Promise<void> {

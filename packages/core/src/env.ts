@@ -1,5 +1,6 @@
 import type { JwsAlgorithm } from './jws/algorithms.js';
 import type { TokenGuardOptions } from './options.js';
+import { presetFromEnv } from './presets/env.js';
 
 const split = (value: string) =>
   value
@@ -27,8 +28,18 @@ const split = (value: string) =>
  * | `TOKENGUARD_INTROSPECTION_REQUIRE_AUDIENCE` | `introspection.requireAudience` (`true` or `false`) |
  * | `TOKENGUARD_DPOP` | `dpop.mode` (`allowed`, `required` or `disabled`) |
  * | `TOKENGUARD_DPOP_NONCE_SECRET` | `dpop.nonce.secret` (turns server nonces on) |
+ * | `TOKENGUARD_PROVIDER` | a preset: `auth0`, `okta`, `entra`, `keycloak`, `cognito`, `zitadel`, `spiffe` (with `TOKENGUARD_AUDIENCE` and the provider's variables; not with `TOKENGUARD_ISSUER` or `TOKENGUARD_JWKS_URI`) |
+ * | `TOKENGUARD_AUTH0_DOMAIN` | `presets.auth0({ domain })` |
+ * | `TOKENGUARD_OKTA_DOMAIN`, `TOKENGUARD_OKTA_AUTHORIZATION_SERVER_ID` | `presets.okta({ domain, authorizationServerId })` |
+ * | `TOKENGUARD_ENTRA_TENANT_ID` or `TOKENGUARD_ENTRA_TENANTS` (comma-separated), `TOKENGUARD_ENTRA_VERSION` (`1` or `2`), `TOKENGUARD_ENTRA_INSTANCE`, `TOKENGUARD_ENTRA_V1_ISSUER_HOST` | `presets.entra({ tenantId, tenants, version, instance, v1IssuerHost })` |
+ * | `TOKENGUARD_KEYCLOAK_URL`, `TOKENGUARD_KEYCLOAK_REALM`, `TOKENGUARD_KEYCLOAK_CLIENT_ID` | `presets.keycloak({ url, realm, clientId })` |
+ * | `TOKENGUARD_COGNITO_USER_POOL_ID`, `TOKENGUARD_COGNITO_CLIENT_IDS` (comma-separated), `TOKENGUARD_COGNITO_REGION`, `TOKENGUARD_COGNITO_ENDPOINT` | `presets.cognito({ userPoolId, clientIds, region, endpoint })` |
+ * | `TOKENGUARD_ZITADEL_DOMAIN`, `TOKENGUARD_ZITADEL_PROJECT_ID` | `presets.zitadel({ domain, projectId })` |
+ * | `TOKENGUARD_SPIFFE_TRUST_DOMAINS` (`<name>=<bundle URL>`, comma-separated), `TOKENGUARD_SPIFFE_IDS` (comma-separated) | `presets.spiffe({ trustDomains, ids })` |
  *
  * Unset variables are left out, so `createTokenGuard` reports what is missing by option name.
+ * With a provider, the other variables add to the preset's options (`TOKENGUARD_ALGORITHMS`
+ * replaces its algorithms).
  *
  * @example
  * ```ts
@@ -44,13 +55,15 @@ export function optionsFromEnv(
     const value = env[name]?.trim();
     return value === undefined || value === '' ? undefined : value;
   };
+  const preset = presetFromEnv(read);
+  if (preset !== undefined) Object.assign(options, preset);
   const issuer = read('TOKENGUARD_ISSUER');
   if (issuer !== undefined) {
     const issuers = split(issuer);
     options.issuer = issuers.length === 1 ? issuers[0] : issuers;
   }
   const audience = read('TOKENGUARD_AUDIENCE');
-  if (audience !== undefined) {
+  if (audience !== undefined && preset === undefined) {
     const audiences = split(audience);
     options.audience = audiences.length === 1 ? audiences[0] : audiences;
   }

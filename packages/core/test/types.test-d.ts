@@ -5,7 +5,10 @@ import {
   type AuthRequirements,
   composeRequirements,
   createTokenGuard,
+  type EntraPresetOptions,
   type MemoryStoreOptions,
+  type ProviderName,
+  presets,
   type REQUIREMENT_KEYS,
   type StoreEvent,
   type StoreFullError,
@@ -109,5 +112,25 @@ describe('public types', () => {
       | 'use_dpop_nonce'
       | 'temporarily_unavailable'
     >();
+  });
+
+  it('presets take their parameters and further options, and return TokenGuardOptions', () => {
+    expectTypeOf(presets.entra).parameter(0).toEqualTypeOf<EntraPresetOptions>();
+    expectTypeOf(
+      presets.auth0({ domain: 'a.auth0.com', audience: 'x', dpop: { mode: 'allowed' } }),
+    ).toEqualTypeOf<TokenGuardOptions>();
+    expectTypeOf<ProviderName>().toEqualTypeOf<
+      'auth0' | 'okta' | 'entra' | 'keycloak' | 'cognito' | 'zitadel' | 'spiffe'
+    >();
+    // @ts-expect-error the preset sets the issuer
+    presets.okta({ domain: 'a.okta.com', audience: 'x', issuer: 'https://evil.example' });
+    // @ts-expect-error Cognito's client ids are required
+    presets.cognito({ userPoolId: 'us-east-1_Abc' });
+    // @ts-expect-error the version is 1 or 2
+    presets.entra({ tenantId: 't', audience: 'a', version: 3 });
+  });
+
+  it('AuthContext carries the SPIFFE ID of a JWT-SVID', () => {
+    expectTypeOf<AuthContext['spiffeId']>().toEqualTypeOf<string | undefined>();
   });
 });

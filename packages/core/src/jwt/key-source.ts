@@ -2,7 +2,7 @@ import { jwksChannel } from '../diagnostics.js';
 import type { MetadataSource } from '../discovery/metadata-source.js';
 import { InvalidTokenError, ServiceUnavailableError } from '../errors.js';
 import type { JwsAlgorithm } from '../jws/algorithms.js';
-import { importJwk, type KeyHandle, keyFits } from '../jws/jwk.js';
+import { importJwk, type KeyHandle, type KeyUse, keyFits } from '../jws/jwk.js';
 import { type HttpClient, UpstreamError } from '../lib/http-client.js';
 
 /** Timing and size limits of a key source, in milliseconds and bytes. */
@@ -34,6 +34,7 @@ export class KeySource {
   readonly #http: HttpClient;
   readonly #limits: KeySourceLimits;
   readonly #clock: () => number;
+  readonly #keyUse: KeyUse;
 
   #byKid = new Map<string, KeyHandle[]>();
   #all: KeyHandle[] = [];
@@ -51,6 +52,8 @@ export class KeySource {
     http: HttpClient;
     limits: KeySourceLimits;
     clock: () => number;
+    /** `jwt-svid` for a SPIFFE bundle endpoint. Default `sig`. */
+    keyUse?: KeyUse;
   }) {
     this.issuer = options.issuer;
     this.#jwksUri = options.jwksUri;
@@ -59,6 +62,7 @@ export class KeySource {
     this.#http = options.http;
     this.#limits = options.limits;
     this.#clock = options.clock;
+    this.#keyUse = options.keyUse ?? 'sig';
   }
 
   /**
@@ -206,7 +210,7 @@ export class KeySource {
     const byKid = new Map<string, KeyHandle[]>();
     const all: KeyHandle[] = [];
     for (const jwk of keys.slice(0, this.#limits.maxKeys)) {
-      const imported = importJwk(jwk);
+      const imported = importJwk(jwk, this.#keyUse);
       if (typeof imported === 'string') {
         this.#publish({ event: 'skipped_key', detail: imported });
         continue;

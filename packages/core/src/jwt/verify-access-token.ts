@@ -5,6 +5,7 @@ import { type ParsedJws, parseJws } from '../jws/parse.js';
 import { verifyJwsSignature } from '../jws/verify.js';
 import { type JsonObject, own } from '../lib/json.js';
 import { type JwtConfig, normalizeTyp, type ResolvedIssuer } from './options.js';
+import { selectIssuer } from './select-issuer.js';
 import { buildVerifiedToken, type VerifiedToken } from './verified-token.js';
 
 // Members that would make a verifier fetch or trust a key named by the token itself. tokenguard
@@ -50,10 +51,7 @@ export function verifyAccessToken(
     throw new InvalidTokenError('jwt.kid_malformed');
   }
 
-  const iss = own(payload, 'iss');
-  if (typeof iss !== 'string') throw new InvalidTokenError('jwt.iss_missing');
-  const issuer = config.issuers.get(iss);
-  if (issuer === undefined) throw new InvalidTokenError('jwt.iss');
+  const { issuer, spiffeId } = selectIssuer(header, payload, config);
   const algorithm = alg as JwsAlgorithm;
   if (!issuer.algorithms.has(algorithm)) throw new InvalidTokenError('jwt.alg');
   for (const claim of ID_TOKEN_CLAIMS) {
@@ -61,8 +59,10 @@ export function verifyAccessToken(
   }
 
   const key = verifyJwsSignature(jws, algorithm, kid as string | undefined, issuer);
-  if (key instanceof Promise) return key.then((resolved) => finish(jws, resolved, issuer, config));
-  return finish(jws, key, issuer, config);
+  if (key instanceof Promise) {
+    return key.then((resolved) => finish(jws, resolved, issuer, config, spiffeId));
+  }
+  return finish(jws, key, issuer, config, spiffeId);
 }
 
 function finish(
@@ -70,14 +70,18 @@ function finish(
   key: KeyHandle,
   issuer: ResolvedIssuer,
   config: JwtConfig,
+  spiffeId: string | undefined,
 ): VerifiedToken {
   const now = config.clock() / 1000;
   const verified = buildVerifiedToken('jwt', jws.payload, issuer, key, config, now, {
     requireExp: true,
     requireAudience: true,
+    // A JWT-SVID must carry `aud` (JWT-SVID §3.2): no client binding stands in for it.
+    clientBinding: spiffeId === undefined ? config.clientBinding : undefined,
   });
   if (config.requireAtJwt) checkProfileClaims(jws.payload);
-  return verified;
+  // The SPIFFE ID names the workload across trust domains: it is the principal's key.
+  return spiffeId === undefined ? verified : { ...verified, spiffeId, principalId: spiffeId };
 }
 
 /**
