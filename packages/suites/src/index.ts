@@ -12,6 +12,13 @@ export {
   conformanceGuardOptions,
 } from './conformance/routes.js';
 export { runConformanceCase } from './conformance/run.js';
+export {
+  PLAIN_AUDIENCES,
+  plainCases,
+  providerFixtures,
+  runProviderCase,
+  runProviderRequest,
+} from './providers/table.js';
 export { redisServerAvailable, redisSkipReason, startRedisServer } from './redis-server.js';
 export {
   composable,
@@ -39,11 +46,20 @@ export type {
   ConformanceCase,
   ConformanceClaims,
   ConformanceOuterLevel,
+  ConformancePrincipal,
   ConformanceRequest,
   ConformanceResponse,
   ConformanceRoute,
+  PrincipalBody,
 } from './conformance/routes.js';
 export type { ConformanceTransport } from './conformance/run.js';
+export type {
+  PlainCase,
+  PresetName,
+  ProviderCase,
+  ProviderFixture,
+} from './providers/fixture.js';
+export type { ProviderOutcome } from './providers/table.js';
 export type { RedisServer } from './redis-server.js';
 export type { ModelClaimRule, ModelRequirements } from './requirements-model.js';
 export type { SendOptions, SentResponse } from './send.js';
