@@ -1,6 +1,7 @@
-import { presets, type TokenGuardOptions } from '@tokenguard/core';
+import { optionsFromEnv, presets, type TokenGuardOptions } from '@tokenguard/core';
 import {
   PLAIN_AUDIENCES,
+  type PresetName,
   plainCases,
   providerFixtures,
   runProviderCase,
@@ -12,8 +13,8 @@ import { ADAPTERS, type RunningApi } from '../src/apps/index.js';
 
 // The provider table through every adapter: tokens shaped like each provider's, signed by a local
 // authorization server at the provider's paths, accepted by a guard made with the provider's
-// preset (and rejected with the precise reason where the shape says so), then the same tokens at
-// a guard made without a preset. One server per row, shared by the adapters. ADAPTERS, not every
+// preset from TOKENGUARD_PROVIDER and its variables alone (and rejected with the precise reason
+// where the shape says so), then the same tokens at a guard made without a preset. One server per row, shared by the adapters. ADAPTERS, not every
 // wiring (CONFORMANCE_VARIANTS): presets change what the guard accepts, not how an adapter is
 // wired, and the conformance table already runs every wiring.
 const fixtures = providerFixtures();
@@ -35,15 +36,58 @@ function serverOf(name: string): AuthorizationServer {
   return as;
 }
 
+/**
+ * A preset's parameters as the environment gives them: `TOKENGUARD_PROVIDER`,
+ * `TOKENGUARD_AUDIENCE`, and `TOKENGUARD_<PROVIDER>_<PARAMETER>` (lists comma-separated, trust
+ * domains as `name=url` pairs).
+ */
+function envOf(preset: PresetName, parameters: Record<string, unknown>): Record<string, string> {
+  const env: Record<string, string> = { TOKENGUARD_PROVIDER: preset };
+  for (const [name, value] of Object.entries(parameters)) {
+    const variable =
+      name === 'audience'
+        ? 'TOKENGUARD_AUDIENCE'
+        : `TOKENGUARD_${preset.toUpperCase()}_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+    env[variable] = Array.isArray(value)
+      ? value.join(',')
+      : typeof value === 'object' && value !== null
+        ? Object.entries(value)
+            .map(([k, v]) => `${k}=${String(v)}`)
+            .join(',')
+        : String(value);
+  }
+  return env;
+}
+
+/** A row's guard options as the environment alone makes them, plus the row's extras. */
+function rowOptions(name: string): TokenGuardOptions {
+  const fixture = fixtures.find((f) => f.name === name);
+  if (fixture === undefined) throw new Error(`no row ${name}`);
+  const as = serverOf(name);
+  return {
+    ...optionsFromEnv(envOf(fixture.preset, fixture.parameters(as))),
+    ...fixture.extra?.(as),
+  };
+}
+
+describe("TOKENGUARD_PROVIDER makes each row's preset from the environment alone", () => {
+  it.each(fixtures.map((f) => [f.name, f] as const))('%s', (name, fixture) => {
+    const as = serverOf(name);
+    const preset = presets[fixture.preset] as (parameters: object) => TokenGuardOptions;
+    expect(optionsFromEnv(envOf(fixture.preset, fixture.parameters(as)))).toEqual(
+      preset(fixture.parameters(as)),
+    );
+  });
+});
+
 describe.each(ADAPTERS)('providers through %s', (_adapter, start) => {
   describe.each(fixtures.map((f) => [f.name, f] as const))(
     '%s, with its preset',
     (name, fixture) => {
       let api: RunningApi;
       beforeAll(async () => {
-        const as = serverOf(name);
-        const preset = presets[fixture.preset] as (parameters: object) => TokenGuardOptions;
-        api = await start(preset({ ...fixture.parameters(as), ...fixture.extra?.(as) }));
+        // The guard the environment alone makes (the preset's options: checked above).
+        api = await start(rowOptions(name));
       });
       afterAll(() => api?.close());
 
