@@ -14,7 +14,8 @@ const ID_TOKEN_CLAIMS = ['nonce', 'at_hash', 'c_hash'] as const;
 
 /**
  * Verifies a JWT access token: strict compact JWS parsing, `alg` on the allow-list (never `none`),
- * no `crit`, `typ` per RFC 9068, `iss` selecting a trusted issuer whose keys alone may verify it,
+ * no `crit`, `typ` per RFC 9068, `iss` selecting a trusted issuer whose keys alone may verify it
+ * (or a JWT-SVID's trust domain: see `selectIssuer`),
  * the signature with a key imported once, then the claims (with `accessTokenProfile: 'rfc9068'`,
  * every claim RFC 9068 §2.2 requires). Embedded `jwk`, `jku`, `x5u` and `x5c`
  * headers are ignored: they never cause a fetch or choose a key.
