@@ -135,13 +135,15 @@ describe('clientBinding: tokens without aud (Amazon Cognito)', () => {
     const mint = (claims: Record<string, unknown>) =>
       as.mintAccessToken({ aud: undefined, token_use: 'access', client_id: 'app-1', ...claims });
     expect(await outcome(guard, await mint({}))).toMatchObject({ clientId: 'app-1' });
-    expect(await outcome(guard, await mint({ client_id: 'app-3' }))).toBe('jwt.binding.client_id');
-    expect(await outcome(guard, await mint({ client_id: undefined }))).toBe(
-      'jwt.binding.client_id_missing',
+    expect(await outcome(guard, await mint({ client_id: 'app-3' }))).toBe(
+      'jwt.aud_binding.client_id',
     );
-    expect(await outcome(guard, await mint({ token_use: 'id' }))).toBe('jwt.binding.token_use');
+    expect(await outcome(guard, await mint({ client_id: undefined }))).toBe(
+      'jwt.aud_binding.client_id_missing',
+    );
+    expect(await outcome(guard, await mint({ token_use: 'id' }))).toBe('jwt.aud_binding.token_use');
     expect(await outcome(guard, await mint({ token_use: undefined }))).toBe(
-      'jwt.binding.token_use',
+      'jwt.aud_binding.token_use',
     );
     // A token with aud is held to the audience, and this guard has none: never "any audience".
     expect(await outcome(guard, await mint({ aud: 'app-1' }))).toBe('jwt.aud');
@@ -200,10 +202,12 @@ describe('issuer templates: multi-tenant issuers bound to their tenant', () => {
   it("rejects a tenant not allowed, a tid that is not the issuer's, and an unknown issuer", async () => {
     const guard = createTokenGuard({ ...template(), audience: as.audience });
     guards.push(guard);
-    expect(await outcome(guard, await tokenOf('tenant-c'))).toBe('jwt.tenant_not_allowed');
-    expect(await outcome(guard, await tokenOf('tenant-a', 'tenant-b'))).toBe('jwt.tenant_mismatch');
+    expect(await outcome(guard, await tokenOf('tenant-c'))).toBe('jwt.iss_tenant_not_allowed');
+    expect(await outcome(guard, await tokenOf('tenant-a', 'tenant-b'))).toBe(
+      'jwt.iss_tenant_mismatch',
+    );
     const noTid = await as.mintAccessToken({ iss: `${as.url}/tenant-a/v2.0` });
-    expect(await outcome(guard, noTid)).toBe('jwt.tenant_mismatch');
+    expect(await outcome(guard, noTid)).toBe('jwt.iss_tenant_mismatch');
     expect(await outcome(guard, await as.mintAccessToken({ iss: `${as.url}/other` }))).toBe(
       'jwt.iss',
     );
@@ -260,7 +264,7 @@ describe('issuer templates: multi-tenant issuers bound to their tenant', () => {
 });
 
 describe('rejection reasons on the diagnostics channel name the binding', () => {
-  it('publishes jwt.binding.client_id for a Cognito-style token from another client', async () => {
+  it('publishes jwt.aud_binding.client_id for a Cognito-style token from another client', async () => {
     const reasons: string[] = [];
     const listener = (event: unknown) => reasons.push((event as { reason: string }).reason);
     diagnostics.subscribe(channels.rejected, listener);
@@ -274,6 +278,6 @@ describe('rejection reasons on the diagnostics channel name the binding', () => 
     } finally {
       diagnostics.unsubscribe(channels.rejected, listener);
     }
-    expect(reasons).toEqual(['jwt.binding.client_id']);
+    expect(reasons).toEqual(['jwt.aud_binding.client_id']);
   });
 });

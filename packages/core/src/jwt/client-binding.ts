@@ -27,7 +27,7 @@ export interface ResolvedClientBinding {
   readonly claims: readonly (readonly [string, string])[];
 }
 
-// Binding claim names appear in rejection reasons (`jwt.binding.<claim>`): keep them plain.
+// Binding claim names appear in rejection reasons (`jwt.aud_binding.<claim>`): keep them plain.
 const CLAIM_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 /** Validates `clientBinding` (a `TypeError` naming the option). */
@@ -61,8 +61,8 @@ export function resolveClientBinding(value: unknown): ResolvedClientBinding | un
 /**
  * Checks a token without `aud` against the client binding: without one, the token is not meant
  * for any API we can tell (`jwt.aud_missing`); with one, its client id must be allowed
- * (`jwt.binding.client_id_missing`, `jwt.binding.client_id`) and each binding claim must have its
- * value (`jwt.binding.<claim>`). The reasons name the binding that was checked.
+ * (`jwt.aud_binding.client_id_missing`, `jwt.aud_binding.client_id`) and each binding claim must have its
+ * value (`jwt.aud_binding.<claim>`). The reasons name the binding that was checked.
  */
 export function checkClientBinding(
   claims: JsonObject,
@@ -70,9 +70,9 @@ export function checkClientBinding(
   binding: ResolvedClientBinding | undefined,
 ): void {
   if (binding === undefined) throw new InvalidTokenError('jwt.aud_missing');
-  if (clientId === undefined) throw new InvalidTokenError('jwt.binding.client_id_missing');
-  if (!binding.clientIds.has(clientId)) throw new InvalidTokenError('jwt.binding.client_id');
+  if (clientId === undefined) throw new InvalidTokenError('jwt.aud_binding.client_id_missing');
+  if (!binding.clientIds.has(clientId)) throw new InvalidTokenError('jwt.aud_binding.client_id');
   for (const [name, expected] of binding.claims) {
-    if (own(claims, name) !== expected) throw new InvalidTokenError(`jwt.binding.${name}`);
+    if (own(claims, name) !== expected) throw new InvalidTokenError(`jwt.aud_binding.${name}`);
   }
 }

@@ -93,5 +93,5 @@ export function checkTenant(
   tenant: { readonly claim: string; readonly value: string },
 ): void {
   if (own(payload, tenant.claim) !== tenant.value)
-    throw new InvalidTokenError('jwt.tenant_mismatch');
+    throw new InvalidTokenError('jwt.iss_tenant_mismatch');
 }

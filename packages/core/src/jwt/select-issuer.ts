@@ -7,10 +7,10 @@ import type { JwtConfig, ResolvedIssuer } from './options.js';
 /**
  * The issuer whose keys alone may verify a token, chosen before any key is touched: the trusted
  * issuer its `iss` names exactly (bound to its tenant when it came from a multi-tenant template:
- * `jwt.tenant_mismatch`), else — when SPIFFE trust domains are configured and the token is no
+ * `jwt.iss_tenant_mismatch`), else — when SPIFFE trust domains are configured and the token is no
  * OAuth issuer's (no `iss`, or a SPIFFE ID in `sub`, or no OAuth issuer configured) — the trust
  * domain of its SPIFFE ID, with `spiffeId` set. A token of a multi-tenant issuer's shape from a
- * tenant not on the list is `jwt.tenant_not_allowed`; any other issuer `jwt.iss`.
+ * tenant not on the list is `jwt.iss_tenant_not_allowed`; any other issuer `jwt.iss`.
  */
 export function selectIssuer(
   header: JsonObject,
@@ -37,7 +37,7 @@ export function selectIssuer(
   }
   if (typeof iss !== 'string') throw new InvalidTokenError('jwt.iss_missing');
   for (const template of config.issuerTemplates) {
-    if (matchesTemplate(template, iss)) throw new InvalidTokenError('jwt.tenant_not_allowed');
+    if (matchesTemplate(template, iss)) throw new InvalidTokenError('jwt.iss_tenant_not_allowed');
   }
   throw new InvalidTokenError('jwt.iss');
 }

@@ -22,7 +22,7 @@ export interface CognitoPresetOptions
  * (an ID token says `id`). Groups (`cognito:groups`) are mapped as `group:<name>`.
  *
  * It does NOT accept ID tokens (they carry `aud`, and this guard has no audience: `jwt.aud`),
- * nor any client not listed (`jwt.binding.client_id`).
+ * nor any client not listed (`jwt.aud_binding.client_id`).
  *
  * @example
  * ```ts

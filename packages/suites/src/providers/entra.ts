@@ -248,16 +248,16 @@ const entraMulti: ProviderFixture = {
         }),
     },
     {
-      name: 'a tenant not allowed: 401 jwt.tenant_not_allowed',
+      name: 'a tenant not allowed: 401 jwt.iss_tenant_not_allowed',
       request: async (as) => get('/me', await v2UserToken(as, TENANT_C)),
       expected: () => invalidToken(),
-      reason: 'jwt.tenant_not_allowed',
+      reason: 'jwt.iss_tenant_not_allowed',
     },
     {
-      name: "an allowed tenant's issuer with another tenant's tid: 401 jwt.tenant_mismatch",
+      name: "an allowed tenant's issuer with another tenant's tid: 401 jwt.iss_tenant_mismatch",
       request: async (as) => get('/me', await v2UserToken(as, TENANT_A, { tid: TENANT_C })),
       expected: () => invalidToken(),
-      reason: 'jwt.tenant_mismatch',
+      reason: 'jwt.iss_tenant_mismatch',
     },
     {
       name: 'a tenant allowed through its own issuer',

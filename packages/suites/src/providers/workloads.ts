@@ -69,17 +69,17 @@ const cognito: ProviderFixture = {
         }),
     },
     {
-      name: 'an app client not on the list: 401 jwt.binding.client_id',
+      name: 'an app client not on the list: 401 jwt.aud_binding.client_id',
       request: async (as) =>
         get('/me', await cognitoAccessToken(as, { client_id: '7h3v5n1o2p8q9r0s1t2u3v4w5x' })),
       expected: () => invalidToken(),
-      reason: 'jwt.binding.client_id',
+      reason: 'jwt.aud_binding.client_id',
     },
     {
-      name: 'token_use "id" without aud: 401 jwt.binding.token_use',
+      name: 'token_use "id" without aud: 401 jwt.aud_binding.token_use',
       request: async (as) => get('/me', await cognitoAccessToken(as, { token_use: 'id' })),
       expected: () => invalidToken(),
-      reason: 'jwt.binding.token_use',
+      reason: 'jwt.aud_binding.token_use',
     },
     {
       name: 'an ID token (aud the client id, token_use "id"): 401 jwt.aud',
