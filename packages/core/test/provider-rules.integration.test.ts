@@ -243,6 +243,30 @@ describe('issuer templates: multi-tenant issuers bound to their tenant', () => {
       '"issuers[0].issuer" may hold {tenantid} once, as a path segment',
     ],
     [
+      {
+        issuers: [
+          {
+            issuer: 'https://login.example.com/t-{tenantid}',
+            jwksUri: 'https://k.example',
+            tenants: ['a'],
+          },
+        ],
+      },
+      '"issuers[0].issuer" may hold {tenantid} once, as a path segment',
+    ],
+    [
+      {
+        issuers: [
+          {
+            issuer: 'https://login.example.com/{tenantid}x/v2.0',
+            jwksUri: 'https://k.example',
+            tenants: ['a'],
+          },
+        ],
+      },
+      '"issuers[0].issuer" may hold {tenantid} once, as a path segment',
+    ],
+    [
       { issuers: [{ issuer: 'https://login.example.com/x', tenants: ['a'] }] },
       '"issuers[0].tenants" needs an issuer template with {tenantid}',
     ],

@@ -45,7 +45,11 @@ export function expandIssuerEntry(
   }
   const prefix = entry.issuer.slice(0, at);
   const suffix = entry.issuer.slice(at + TENANT_PLACEHOLDER.length);
-  if (suffix.includes(TENANT_PLACEHOLDER) || !/^https?:\/\/[^/]+\/(.*\/)?$/.test(prefix)) {
+  if (
+    suffix.includes(TENANT_PLACEHOLDER) ||
+    !/^https?:\/\/[^/]+\/(.*\/)?$/.test(prefix) ||
+    (suffix !== '' && !suffix.startsWith('/'))
+  ) {
     fail(
       `"${optionName('issuer')}" may hold ${TENANT_PLACEHOLDER} once, as a path segment, e.g. https://login.microsoftonline.com/${TENANT_PLACEHOLDER}/v2.0`,
     );
