@@ -9,14 +9,15 @@ import {
 } from '@tokenguard/suites';
 import { type AuthorizationServer, createAuthorizationServer } from '@tokenguard/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADAPTERS, type RunningApi } from '../src/apps/index.js';
+import { ADAPTERS, FETCH_ADAPTERS, type RunningApi } from '../src/apps/index.js';
 
 // The provider table through every adapter: tokens shaped like each provider's, signed by a local
 // authorization server at the provider's paths, accepted by a guard made with the provider's
 // preset from TOKENGUARD_PROVIDER and its variables alone (and rejected with the precise reason
-// where the shape says so), then the same tokens at a guard made without a preset. One server per row, shared by the adapters. ADAPTERS, not every
+// where the shape says so), then the same tokens at a guard made without a preset. One server
+// per row, shared by the adapters. Every adapter once (ADAPTERS and FETCH_ADAPTERS), not every
 // wiring (CONFORMANCE_VARIANTS): presets change what the guard accepts, not how an adapter is
-// wired, and the conformance table already runs every wiring.
+// wired, and the conformance table runs every wiring.
 const fixtures = providerFixtures();
 const servers = new Map<string, AuthorizationServer>();
 
@@ -80,7 +81,7 @@ describe("TOKENGUARD_PROVIDER makes each row's preset from the environment alone
   });
 });
 
-describe.each(ADAPTERS)('providers through %s', (_adapter, start) => {
+describe.each([...ADAPTERS, ...FETCH_ADAPTERS])('providers through %s', (_adapter, start) => {
   describe.each(fixtures.map((f) => [f.name, f] as const))(
     '%s, with its preset',
     (name, fixture) => {
