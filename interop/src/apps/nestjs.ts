@@ -54,6 +54,7 @@ function route(method: ConformanceRoute['method'], path: string): ConformanceRou
 
 const health = route('GET', '/health');
 const me = route('GET', '/me');
+const principal = route('GET', '/principal');
 const listOrders = route('GET', '/orders');
 const createOrder = route('POST', '/orders');
 const admin = route('GET', '/admin');
@@ -72,6 +73,11 @@ class ConformanceRoutes {
   @Get(me.path)
   me(@Auth() auth: AuthContext) {
     return conformanceBody(me, auth);
+  }
+
+  @Get(principal.path)
+  principal(@Auth() auth: AuthContext) {
+    return conformanceBody(principal, auth);
   }
 
   @Scopes(...(listOrders.scopes ?? []))

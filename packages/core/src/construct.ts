@@ -59,10 +59,14 @@ export function configOf(guard: unknown): GuardConfig | undefined {
  * the first `UpstreamError`, which names the URL and the cause.
  */
 export async function warmUpUpstream(config: GuardConfig): Promise<void> {
-  const { issuers, introspection } = config;
+  const { issuers, introspection, spiffe } = config;
   const fetches: Promise<unknown>[] = [];
-  for (const issuer of issuers.values()) {
-    if (issuer.keySource !== undefined) fetches.push(issuer.keySource.warmUp());
+  // A multi-tenant template's issuers share one key source; each SPIFFE trust domain has its own.
+  const sources = new Set(
+    [...issuers.values(), ...(spiffe?.domains.values() ?? [])].map((issuer) => issuer.keySource),
+  );
+  for (const source of sources) {
+    if (source !== undefined) fetches.push(source.warmUp());
   }
   if (introspection !== undefined && introspection.endpoint === undefined) {
     const issuer = issuers.get(introspection.issuer) as ResolvedIssuer;
@@ -91,9 +95,9 @@ export function constructGuard(settings: GuardSettings): GuardConfig {
     allowInsecureRequests: settings.allowInsecureRequests,
   });
   const issuers = new Map<string, ResolvedIssuer>();
-  for (const issuer of jwt.issuers) {
-    const metadata = new MetadataSource({
-      issuer: issuer.issuer,
+  const metadataOf = (issuer: string) =>
+    new MetadataSource({
+      issuer,
       http,
       clock,
       allowInsecureRequests: settings.allowInsecureRequests,
@@ -105,23 +109,59 @@ export function constructGuard(settings: GuardSettings): GuardConfig {
         maxResponseSize: jwt.jwks.maxResponseSize,
       },
     });
+  // Issuers with one configured JWKS (a multi-tenant template's tenants) share one key source.
+  const byJwksUri = new Map<string, KeySource>();
+  for (const issuer of jwt.issuers) {
+    const metadata = metadataOf(issuer.issuer);
     const needsKeys = ![...issuer.algorithms].every(isSymmetric);
-    issuers.set(issuer.issuer, {
-      ...issuer,
-      keySource: needsKeys
-        ? new KeySource({
-            issuer: issuer.issuer,
-            jwksUri: issuer.jwksUri,
-            metadata,
-            http,
-            limits: jwt.jwks,
-            clock,
-            monitor,
-          })
-        : undefined,
-      secret: jwt.secret,
-      metadata,
-    });
+    const shared = issuer.jwksUri === undefined ? undefined : byJwksUri.get(issuer.jwksUri);
+    const keySource = !needsKeys
+      ? undefined
+      : (shared ??
+        new KeySource({
+          issuer: issuer.issuer,
+          jwksUri: issuer.jwksUri,
+          metadata,
+          http,
+          limits: jwt.jwks,
+          clock,
+          monitor,
+        }));
+    if (keySource !== undefined && issuer.jwksUri !== undefined) {
+      byJwksUri.set(issuer.jwksUri, keySource);
+    }
+    issuers.set(issuer.issuer, { ...issuer, keySource, secret: jwt.secret, metadata });
+  }
+
+  // Each SPIFFE trust domain is an issuer of its own: `spiffe://<name>`, keys from its bundle.
+  let spiffe: GuardConfig['spiffe'];
+  if (settings.spiffe !== undefined) {
+    const domains = new Map<string, ResolvedIssuer>();
+    for (const [name, endpoint] of settings.spiffe.trustDomains) {
+      const id = `spiffe://${name}`;
+      const metadata = metadataOf(id);
+      const keySource = new KeySource({
+        issuer: id,
+        jwksUri: endpoint,
+        metadata,
+        http,
+        limits: jwt.jwks,
+        clock,
+        monitor,
+        keyUse: 'jwt-svid',
+      });
+      domains.set(name, {
+        issuer: id,
+        jwksUri: endpoint,
+        audiences: new Set(settings.spiffe.audiences),
+        algorithms: jwt.algorithms,
+        keySource,
+        secret: undefined,
+        metadata,
+        trustDomain: name,
+      });
+    }
+    spiffe = { domains, allowList: settings.spiffe.allowList };
   }
 
   // The replay memory holds every proof accepted within one window: sized from the window and
@@ -147,6 +187,10 @@ export function constructGuard(settings: GuardSettings): GuardConfig {
     maxTokenAge: jwt.maxTokenAge,
     requireAtJwt: jwt.requireAtJwt,
     tokenTypes: jwt.tokenTypes,
+    issuerTemplates: jwt.issuerTemplates,
+    claimMapping: jwt.claimMapping,
+    clientBinding: jwt.clientBinding,
+    spiffe,
     validityRules: settings.validityRules,
     clock,
     extract: settings.extract,

@@ -1,6 +1,7 @@
 import { closestName, fail } from './lib/validate.js';
 import { consoleLogger } from './logger.js';
 import type { TokenGuardOptions } from './options.js';
+import { PROVIDER_VARIABLES, presetFromEnv } from './presets/env.js';
 
 /** How a variable's text becomes an option value; a `TypeError` names the variable otherwise. */
 type Parse = (value: string, name: string, option: string) => unknown;
@@ -135,13 +136,17 @@ export const ENV_VARIABLES: readonly EnvVariable[] = Object.freeze([
 
 const PREFIX = 'TOKENGUARD_';
 const BY_NAME = new Map(ENV_VARIABLES.map((variable) => [variable.name, variable]));
-const SUFFIXES = ENV_VARIABLES.map((variable) => variable.name.slice(PREFIX.length));
+const PROVIDER = new Set(PROVIDER_VARIABLES);
+const SUFFIXES = [...ENV_VARIABLES.map((variable) => variable.name), ...PROVIDER_VARIABLES].map(
+  (name) => name.slice(PREFIX.length),
+);
 
 function set(options: Record<string, unknown>, path: string, value: unknown): void {
   const parts = path.split('.');
   let target = options;
   for (const part of parts.slice(0, -1)) {
-    target[part] ??= {};
+    // A copy: a preset's nested options are its own.
+    target[part] = { ...(target[part] as Record<string, unknown> | undefined) };
     target = target[part] as Record<string, unknown>;
   }
   target[parts[parts.length - 1] as string] = value;
@@ -157,6 +162,11 @@ function set(options: Record<string, unknown>, path: string, value: unknown): vo
  * otherwise be a setting silently not applied. Unset and empty variables are left out, so
  * `createTokenGuard` reports what is missing by option name.
  *
+ * `TOKENGUARD_PROVIDER` (`auth0`, `okta`, `entra`, `keycloak`, `cognito`, `zitadel`, `spiffe`)
+ * and the provider's variables (`TOKENGUARD_AUTH0_DOMAIN`, `TOKENGUARD_ENTRA_TENANT_ID`, …, see
+ * `presets/env.ts`) make the provider's preset, with `TOKENGUARD_AUDIENCE`; the other variables
+ * add to it, and `TOKENGUARD_ISSUER` or `TOKENGUARD_JWKS_URI` beside a provider is an error.
+ *
  * @example
  * ```ts
  * // TOKENGUARD_ISSUER=https://auth.example.com/ TOKENGUARD_AUDIENCE=https://api.example.com
@@ -166,10 +176,18 @@ function set(options: Record<string, unknown>, path: string, value: unknown): vo
 export function optionsFromEnv(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): TokenGuardOptions {
-  const options: Record<string, unknown> = {};
+  const read = (name: string) => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+  // A provider's preset first; the other variables add to it (TOKENGUARD_ALGORITHMS replaces
+  // its algorithms). Its audience is a preset parameter.
+  const preset = presetFromEnv(read);
+  const options: Record<string, unknown> = { ...preset };
   const setBy = new Map<string, string>();
   for (const name of Object.keys(env)) {
-    if (!name.startsWith(PREFIX)) continue;
+    if (!name.startsWith(PREFIX) || PROVIDER.has(name)) continue;
+    if (preset !== undefined && name === 'TOKENGUARD_AUDIENCE') continue;
     const variable = BY_NAME.get(name);
     if (variable === undefined) {
       const closest = closestName(name.slice(PREFIX.length), SUFFIXES);

@@ -11,6 +11,8 @@ import {
   resolveIntrospection,
 } from './introspection/options.js';
 import type { JwsAlgorithm } from './jws/algorithms.js';
+import type { ScopeClaim } from './jwt/claim-mapping.js';
+import type { ClientBinding } from './jwt/client-binding.js';
 import {
   type IssuerOptions,
   type JwksOptions,
@@ -23,6 +25,7 @@ import { type LogSink, resolveLogger, type TokenGuardLogger } from './logger.js'
 import { resourceMetadataUrl } from './metadata.js';
 import { type MtlsOptions, type ResolvedMtls, resolveMtls } from './mtls/options.js';
 import { type RevocationCheck, resolveRevocation } from './revocation.js';
+import { resolveSpiffe, type SpiffeOptions, type SpiffeSettings } from './spiffe/options.js';
 import type { Store } from './store.js';
 import {
   resolveCache,
@@ -59,6 +62,18 @@ export interface TokenGuardOptions {
   accessTokenProfile?: 'rfc9068';
   /** Further JWT `typ` values to accept besides `at+jwt`, e.g. `['JWT']` for Entra ID or Keycloak. */
   tokenTypes?: readonly string[];
+  /** The claims `auth.clientId` is read from, first present wins. Default `['client_id', 'azp']`; Okta `cid`, Entra v1 `appid`. */
+  clientIdClaim?: string | readonly string[];
+  /** Claims whose values count as scopes too, each under a prefix (roles, groups, permissions): see `ScopeClaim`. */
+  scopeClaims?: readonly ScopeClaim[];
+  /**
+   * For authorization servers whose access tokens carry no `aud` (Amazon Cognito): a token
+   * without `aud` passes only with an allowed client id and the binding's claims. With it,
+   * `audience` may be left out. See `ClientBinding`.
+   */
+  clientBinding?: ClientBinding;
+  /** SPIFFE JWT-SVIDs: trusted trust domains (bundle endpoints) and allowed SPIFFE IDs. `issuer` is then optional. */
+  spiffe?: SpiffeOptions;
   /** Longest token accepted, in characters; longer ones are rejected before decoding. Default 8192. */
   maxTokenLength?: number;
   /** Scopes every request must carry (all of them). */
@@ -152,6 +167,7 @@ export interface GuardSettings {
   readonly warmUp: WarmUpMode | undefined;
   /** The `isRevoked` option. */
   readonly isRevoked: RevocationCheck | undefined;
+  readonly spiffe: SpiffeSettings | undefined;
 }
 
 const KNOWN_OPTIONS = [
@@ -165,6 +181,10 @@ const KNOWN_OPTIONS = [
   'maxTokenAge',
   'accessTokenProfile',
   'tokenTypes',
+  'clientIdClaim',
+  'scopeClaims',
+  'clientBinding',
+  'spiffe',
   'maxTokenLength',
   'scopes',
   'anyScopes',
@@ -232,7 +252,11 @@ export function resolveOptions(options: TokenGuardOptions): GuardSettings {
   if (options.fetch !== undefined && typeof options.fetch !== 'function')
     fail('"fetch" must be a function');
 
-  const jwt = resolveJwt(options, allowInsecure);
+  const spiffe = resolveSpiffe(options.spiffe, options.audience, allowInsecure);
+  const jwt = resolveJwt(options, allowInsecure, spiffe !== undefined);
+  if (spiffe !== undefined && jwt.secret !== undefined) {
+    fail('"secret" cannot be used with "spiffe": JWT-SVIDs are signed with the bundle\'s keys');
+  }
   const extract = resolveExtract(options);
   const validityRules = compileClaimRules(options.claims, 'claims');
   const guardLevel = readRequirements(
@@ -290,5 +314,6 @@ export function resolveOptions(options: TokenGuardOptions): GuardSettings {
     log: resolveLogger(options.logger),
     warmUp,
     isRevoked: resolveRevocation(options.isRevoked),
+    spiffe,
   };
 }

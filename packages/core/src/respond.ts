@@ -114,6 +114,7 @@ export function accept(
   if (verified.clientId !== undefined) context.clientId = verified.clientId;
   if (verified.exp !== undefined) context.expiresAt = new Date(verified.exp * 1000);
   if (verified.confirmation !== undefined) context.confirmation = verified.confirmation;
+  if (verified.spiffeId !== undefined) context.spiffeId = verified.spiffeId;
   const privateAnswer = isPrivateAnswer(extracted);
   if (privateAnswer || dpopNonce !== undefined) {
     context.responseHeaders = responseHeaders(undefined, config, {

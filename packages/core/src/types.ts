@@ -39,13 +39,25 @@ export interface AuthContext<TClaims extends object = AccessTokenClaims> {
   readonly subject?: string;
   /**
    * A stable key for the caller, to store data by: `${iss}|${sub}` (`sub` alone is only unique
-   * per issuer), or `${iss}|client:${client_id}` for a token without `sub`. Absent when the token
+   * per issuer), or `${iss}|client:${client_id}` for a token without `sub`; a JWT-SVID's SPIFFE ID
+   * (unique across trust domains, and never an `https:` issuer's key). Absent when the token
    * names neither. Collision-free: `%` and `|` in the issuer, `%` in the subject and a subject's
    * leading `client:` are percent-encoded.
    */
   readonly principalId?: string;
+  /** The client the token was issued to: `client_id`, else `azp`, or the claims `clientIdClaim` names. */
   readonly clientId?: string;
+  /**
+   * The scopes: `scope` (else `scp`), plus the values of `scopeClaims` under their prefixes
+   * (roles, groups, permissions: `role:admin`).
+   */
   readonly scopes: ReadonlySet<string>;
+  /**
+   * For a SPIFFE JWT-SVID: the workload's SPIFFE ID (its `sub`, syntax-checked, of a trusted
+   * trust domain, on the allow-list). It is then also `subject` and `principalId`, and `issuer`
+   * is `spiffe://<trust domain>`.
+   */
+  readonly spiffeId?: string;
   readonly expiresAt?: Date;
   /** The token's sender constraint (RFC 7800 `cnf`), checked against the request. */
   readonly confirmation?: Readonly<{ jkt?: string; 'x5t#S256'?: string }>;

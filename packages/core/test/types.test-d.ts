@@ -5,7 +5,10 @@ import {
   type AuthRequirements,
   composeRequirements,
   createTokenGuard,
+  type EntraPresetOptions,
   type MemoryStoreOptions,
+  type ProviderName,
+  presets,
   type REQUIREMENT_KEYS,
   type RejectionDetails,
   type RevocationCheck,
@@ -157,5 +160,25 @@ describe('public types', () => {
     createTokenGuard({ issuer: 'https://a', audience: 'b', isRevoked: async () => false });
     // @ts-expect-error an answer, not a side effect: a forgotten return would be a 503
     createTokenGuard({ issuer: 'https://a', audience: 'b', isRevoked: () => {} });
+  });
+
+  it('presets take their parameters and further options, and return TokenGuardOptions', () => {
+    expectTypeOf(presets.entra).parameter(0).toEqualTypeOf<EntraPresetOptions>();
+    expectTypeOf(
+      presets.auth0({ domain: 'a.auth0.com', audience: 'x', dpop: { mode: 'allowed' } }),
+    ).toEqualTypeOf<TokenGuardOptions>();
+    expectTypeOf<ProviderName>().toEqualTypeOf<
+      'auth0' | 'okta' | 'entra' | 'keycloak' | 'cognito' | 'zitadel' | 'spiffe'
+    >();
+    // @ts-expect-error the preset sets the issuer
+    presets.okta({ domain: 'a.okta.com', audience: 'x', issuer: 'https://evil.example' });
+    // @ts-expect-error Cognito's client ids are required
+    presets.cognito({ userPoolId: 'us-east-1_Abc' });
+    // @ts-expect-error the version is 1 or 2
+    presets.entra({ tenantId: 't', audience: 'a', version: 3 });
+  });
+
+  it('AuthContext carries the SPIFFE ID of a JWT-SVID', () => {
+    expectTypeOf<AuthContext['spiffeId']>().toEqualTypeOf<string | undefined>();
   });
 });

@@ -16,6 +16,13 @@ export {
 export { runConformanceCase } from './conformance/run.js';
 export { conformanceCases } from './conformance/table.js';
 export { captureLog, operabilityCases } from './operability.js';
+export {
+  PLAIN_AUDIENCES,
+  plainCases,
+  providerFixtures,
+  runProviderCase,
+  runProviderRequest,
+} from './providers/table.js';
 export { redisServerAvailable, redisSkipReason, startRedisServer } from './redis-server.js';
 export {
   composable,
@@ -44,9 +51,11 @@ export type {
   ConformanceCase,
   ConformanceClaims,
   ConformanceOuterLevel,
+  ConformancePrincipal,
   ConformanceRequest,
   ConformanceResponse,
   ConformanceRoute,
+  PrincipalBody,
 } from './conformance/routes.js';
 export type { ConformanceTransport } from './conformance/run.js';
 export type {
@@ -55,6 +64,13 @@ export type {
   OperabilityOptions,
   OperabilityStart,
 } from './operability.js';
+export type {
+  PlainCase,
+  PresetName,
+  ProviderCase,
+  ProviderFixture,
+} from './providers/fixture.js';
+export type { ProviderOutcome } from './providers/table.js';
 export type { RedisServer } from './redis-server.js';
 export type { ModelClaimRule, ModelRequirements } from './requirements-model.js';
 export type { SendOptions, SentResponse } from './send.js';

@@ -87,6 +87,12 @@ export function parseScopes(claims: JsonObject): ReadonlySet<string> | undefined
   return undefined;
 }
 
+/** A read-only scope set of these values (the empty set when there are none). */
+export function scopeSetOf(values: Iterable<string>): ReadonlySet<string> {
+  const set = new Set(values);
+  return set.size === 0 ? EMPTY : new ScopeSet(set);
+}
+
 function splitScopes(value: string): ReadonlySet<string> {
   if (value.length === 0) return EMPTY;
   const set = new Set<string>();

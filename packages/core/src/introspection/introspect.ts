@@ -16,7 +16,10 @@ import { JWT_RESPONSE_TYPE, readJsonResponse, readJwtResponse, statusVerdict } f
 
 /** What an introspector needs of its guard besides its own settings. */
 export interface IntrospectorContext
-  extends Pick<JwtConfig, 'clock' | 'clockTolerance' | 'maxTokenAge' | 'validityRules'> {
+  extends Pick<
+    JwtConfig,
+    'clock' | 'clockTolerance' | 'maxTokenAge' | 'validityRules' | 'claimMapping' | 'clientBinding'
+  > {
   /** The issuer whose tokens the endpoint answers for. */
   readonly issuer: ResolvedIssuer;
   readonly http: HttpClient;
@@ -148,7 +151,11 @@ export class Introspector {
       undefined,
       this.#config,
       nowSeconds,
-      { requireExp: false, requireAudience: this.#settings.requireAudience },
+      {
+        requireExp: false,
+        requireAudience: this.#settings.requireAudience,
+        clientBinding: this.#config.clientBinding,
+      },
     );
     // A DPoP token (RFC 9449 §6.2) whose key we are not told can be checked against no proof, and
     // must never pass as a bearer token: refuse it whatever the scheme.

@@ -2,7 +2,7 @@ import { jwksChannel } from '../diagnostics.js';
 import type { MetadataSource } from '../discovery/metadata-source.js';
 import { InvalidTokenError, ServiceUnavailableError, withDetails } from '../errors.js';
 import type { JwsAlgorithm } from '../jws/algorithms.js';
-import { importJwk, type KeyHandle, keyFits } from '../jws/jwk.js';
+import { importJwk, type KeyHandle, type KeyUse, keyFits } from '../jws/jwk.js';
 import { excerpt, listed } from '../lib/excerpt.js';
 import { type HttpClient, UpstreamError } from '../lib/http-client.js';
 import type { UpstreamMonitor } from '../logger.js';
@@ -37,6 +37,7 @@ export class KeySource {
   readonly #limits: KeySourceLimits;
   readonly #clock: () => number;
   readonly #monitor: UpstreamMonitor | undefined;
+  readonly #keyUse: KeyUse;
 
   #byKid = new Map<string, KeyHandle[]>();
   #all: KeyHandle[] = [];
@@ -57,6 +58,8 @@ export class KeySource {
     limits: KeySourceLimits;
     clock: () => number;
     monitor?: UpstreamMonitor | undefined;
+    /** `jwt-svid` for a SPIFFE bundle endpoint. Default `sig`. */
+    keyUse?: KeyUse;
   }) {
     this.issuer = options.issuer;
     this.#jwksUri = options.jwksUri;
@@ -66,6 +69,7 @@ export class KeySource {
     this.#limits = options.limits;
     this.#clock = options.clock;
     this.#monitor = options.monitor;
+    this.#keyUse = options.keyUse ?? 'sig';
   }
 
   /** The key ids of the current set, and how many keys it has (for the token doctor). */
@@ -250,7 +254,7 @@ export class KeySource {
     const byKid = new Map<string, KeyHandle[]>();
     const all: KeyHandle[] = [];
     for (const jwk of keys.slice(0, this.#limits.maxKeys)) {
-      const imported = importJwk(jwk);
+      const imported = importJwk(jwk, this.#keyUse);
       if (typeof imported === 'string') {
         this.#publish({ event: 'skipped_key', detail: imported });
         continue;

@@ -1,9 +1,10 @@
 import { claimsSatisfy, failingClaimRule } from '../authorize/claims.js';
-import { parseScopes } from '../authorize/scopes.js';
 import { InvalidTokenError, withDetails } from '../errors.js';
 import type { KeyHandle } from '../jws/jwk.js';
 import { excerpt, listed } from '../lib/excerpt.js';
 import { deepFreeze, isJsonObject, type JsonObject, own } from '../lib/json.js';
+import { readClientId, readScopes } from './claim-mapping.js';
+import { checkClientBinding, type ResolvedClientBinding } from './client-binding.js';
 import type { IssuerSettings, JwtConfig } from './options.js';
 
 /**
@@ -30,6 +31,8 @@ export interface VerifiedToken {
   readonly key: KeyHandle | undefined;
   /** Milliseconds: an introspection result is not used from the cache after this. */
   readonly cacheUntil?: number;
+  /** A JWT-SVID's SPIFFE ID (its `sub`), which is then also its `principalId`. */
+  readonly spiffeId?: string;
 }
 
 function numericDate(payload: JsonObject, claim: string, required: boolean): number | undefined {
@@ -142,20 +145,26 @@ export function principalIdOf(
 
 /**
  * The principal fields and token-level checks shared by JWTs and introspection responses:
- * `iss` and `aud` against the issuer's configuration, times, `sub`, `client_id`, scopes, `cnf`,
- * and the guard-level claim rules.
+ * `iss` and `aud` against the issuer's configuration (or, for a token without `aud`, the client
+ * binding), times, `sub`, the client id and scopes (where the claim mapping says), `cnf`, and the
+ * guard-level claim rules.
  */
 export function buildVerifiedToken(
   format: 'jwt' | 'opaque',
   claims: JsonObject,
   issuer: Pick<IssuerSettings, 'issuer' | 'audiences'>,
   key: KeyHandle | undefined,
-  config: Pick<JwtConfig, 'clockTolerance' | 'maxTokenAge' | 'validityRules'>,
+  config: Pick<JwtConfig, 'clockTolerance' | 'maxTokenAge' | 'validityRules' | 'claimMapping'>,
   nowSeconds: number,
-  options: { requireExp: boolean; requireAudience: boolean },
+  options: {
+    requireExp: boolean;
+    requireAudience: boolean;
+    /** What binds a token without `aud` instead (checked once the client id is read). */
+    clientBinding: ResolvedClientBinding | undefined;
+  },
 ): VerifiedToken {
   const aud = own(claims, 'aud');
-  if (aud !== undefined || options.requireAudience) {
+  if (aud !== undefined || (options.requireAudience && options.clientBinding === undefined)) {
     if (!audienceMatches(aud, issuer.audiences)) {
       throw withDetails(new InvalidTokenError(aud === undefined ? 'jwt.aud_missing' : 'jwt.aud'), {
         field: 'aud',
@@ -164,6 +173,8 @@ export function buildVerifiedToken(
       });
     }
   }
+  // No `aud`, but a client binding instead: checked once the client id is read.
+  const bound = aud === undefined && options.requireAudience;
   const exp = numericDate(claims, 'exp', options.requireExp);
   const nbf = numericDate(claims, 'nbf', false);
   const iat = numericDate(claims, 'iat', false);
@@ -174,16 +185,12 @@ export function buildVerifiedToken(
   if (sub !== undefined && (typeof sub !== 'string' || sub.length === 0)) {
     throw new InvalidTokenError('jwt.sub_malformed');
   }
-  let clientId = own(claims, 'client_id');
-  if (clientId === undefined) clientId = own(claims, 'azp');
-  if (clientId !== undefined && typeof clientId !== 'string') {
-    throw new InvalidTokenError('jwt.client_id_malformed');
-  }
+  const clientId = readClientId(claims, config.claimMapping);
+  if (bound) checkClientBinding(claims, clientId, options.clientBinding);
   const jti = own(claims, 'jti');
   if (jti !== undefined && typeof jti !== 'string')
     throw new InvalidTokenError('jwt.jti_malformed');
-  const scopes = parseScopes(claims);
-  if (scopes === undefined) throw new InvalidTokenError('jwt.scope_malformed');
+  const scopes = readScopes(claims, config.claimMapping);
   const confirmation = readConfirmation(own(claims, 'cnf'));
   if (config.validityRules.length > 0 && !claimsSatisfy(config.validityRules, claims)) {
     const failed = failingClaimRule(config.validityRules, claims);
@@ -192,14 +199,13 @@ export function buildVerifiedToken(
   }
 
   const subject = sub as string | undefined;
-  const client = clientId as string | undefined;
   return {
     format,
     claims: deepFreeze(claims),
     issuer: issuer.issuer,
     subject,
-    clientId: client,
-    principalId: principalIdOf(issuer.issuer, subject, client),
+    clientId,
+    principalId: principalIdOf(issuer.issuer, subject, clientId),
     scopes,
     exp,
     nbf,

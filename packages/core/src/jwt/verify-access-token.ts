@@ -6,6 +6,7 @@ import { verifyJwsSignature } from '../jws/verify.js';
 import { excerpt, listed } from '../lib/excerpt.js';
 import { type JsonObject, own } from '../lib/json.js';
 import { type JwtConfig, normalizeTyp, type ResolvedIssuer } from './options.js';
+import { selectIssuer } from './select-issuer.js';
 import { buildVerifiedToken, type VerifiedToken } from './verified-token.js';
 
 // Members that would make a verifier fetch or trust a key named by the token itself. tokenguard
@@ -14,7 +15,8 @@ const ID_TOKEN_CLAIMS = ['nonce', 'at_hash', 'c_hash'] as const;
 
 /**
  * Verifies a JWT access token: strict compact JWS parsing, `alg` on the allow-list (never `none`),
- * no `crit`, `typ` per RFC 9068, `iss` selecting a trusted issuer whose keys alone may verify it,
+ * no `crit`, `typ` per RFC 9068, `iss` selecting a trusted issuer whose keys alone may verify it
+ * (or a JWT-SVID's trust domain: see `selectIssuer`),
  * the signature with a key imported once, then the claims (with `accessTokenProfile: 'rfc9068'`,
  * every claim RFC 9068 §2.2 requires). Embedded `jwk`, `jku`, `x5u` and `x5c`
  * headers are ignored: they never cause a fetch or choose a key.
@@ -64,22 +66,7 @@ export function verifyAccessToken(
     throw new InvalidTokenError('jwt.kid_malformed');
   }
 
-  const iss = own(payload, 'iss');
-  if (typeof iss !== 'string') {
-    throw withDetails(new InvalidTokenError('jwt.iss_missing'), {
-      field: 'iss',
-      expected: listed(config.issuers.keys()),
-      actual: excerpt(iss),
-    });
-  }
-  const issuer = config.issuers.get(iss);
-  if (issuer === undefined) {
-    throw withDetails(new InvalidTokenError('jwt.iss'), {
-      field: 'iss',
-      expected: listed(config.issuers.keys()),
-      actual: excerpt(iss),
-    });
-  }
+  const { issuer, spiffeId } = selectIssuer(header, payload, config);
   const algorithm = alg as JwsAlgorithm;
   if (!issuer.algorithms.has(algorithm)) {
     throw withDetails(new InvalidTokenError('jwt.alg'), {
@@ -95,8 +82,10 @@ export function verifyAccessToken(
   }
 
   const key = verifyJwsSignature(jws, algorithm, kid as string | undefined, issuer);
-  if (key instanceof Promise) return key.then((resolved) => finish(jws, resolved, issuer, config));
-  return finish(jws, key, issuer, config);
+  if (key instanceof Promise) {
+    return key.then((resolved) => finish(jws, resolved, issuer, config, spiffeId));
+  }
+  return finish(jws, key, issuer, config, spiffeId);
 }
 
 function finish(
@@ -104,14 +93,18 @@ function finish(
   key: KeyHandle,
   issuer: ResolvedIssuer,
   config: JwtConfig,
+  spiffeId: string | undefined,
 ): VerifiedToken {
   const now = config.clock() / 1000;
   const verified = buildVerifiedToken('jwt', jws.payload, issuer, key, config, now, {
     requireExp: true,
     requireAudience: true,
+    // A JWT-SVID must carry `aud` (JWT-SVID §3.2): no client binding stands in for it.
+    clientBinding: spiffeId === undefined ? config.clientBinding : undefined,
   });
   if (config.requireAtJwt) checkProfileClaims(jws.payload);
-  return verified;
+  // The SPIFFE ID names the workload across trust domains: it is the principal's key.
+  return spiffeId === undefined ? verified : { ...verified, spiffeId, principalId: spiffeId };
 }
 
 /**

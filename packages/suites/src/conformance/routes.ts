@@ -30,7 +30,8 @@ export interface ConformanceOuterLevel {
  * is made with {@link conformanceGuardOptions}, guard-level `anyScopes` included.
  *
  * Every handler answers `{ route, subject }` (`subject` is `auth.subject`, or `null` when the
- * request is anonymous) with status 200, except `POST /orders`, which answers 201.
+ * request is anonymous) with status 200, except `POST /orders`, which answers 201, and
+ * `GET /principal`, which answers the whole principal (see {@link conformanceBody}).
  */
 export interface ConformanceRoute {
   method: 'GET' | 'POST';
@@ -51,6 +52,8 @@ export interface ConformanceRoute {
 export const CONFORMANCE_ROUTES: readonly ConformanceRoute[] = Object.freeze<ConformanceRoute[]>([
   { method: 'GET', path: '/health', protection: 'public', status: 200 },
   { method: 'GET', path: '/me', protection: 'token', status: 200 },
+  // The principal as core mapped it (client id, scopes with roles, SPIFFE ID): the provider table.
+  { method: 'GET', path: '/principal', protection: 'token', status: 200 },
   { method: 'GET', path: '/orders', protection: 'token', scopes: ['orders:read'], status: 200 },
   { method: 'POST', path: '/orders', protection: 'token', scopes: ['orders:write'], status: 201 },
   {
@@ -105,12 +108,43 @@ export const CONFORMANCE_GUARD_ANY_SCOPES: readonly string[] = Object.freeze([
   'orders:admin',
 ]);
 
-/** The body every conformance handler answers with. */
+/** What {@link conformanceBody} reads of `req.auth`: tokenguard's `AuthContext`. */
+export interface ConformancePrincipal {
+  subject?: string;
+  clientId?: string;
+  principalId?: string;
+  scopes?: ReadonlySet<string>;
+  spiffeId?: string;
+}
+
+/** The body of `GET /principal`: the principal's fields, `null` when absent, scopes sorted. */
+export interface PrincipalBody {
+  route: string;
+  subject: string | null;
+  clientId: string | null;
+  principalId: string | null;
+  scopes: string[];
+  spiffeId: string | null;
+}
+
+/**
+ * The body every conformance handler answers with: `{ route, subject }`, and for
+ * `GET /principal` the whole principal ({@link PrincipalBody}).
+ */
 export function conformanceBody(
   route: Pick<ConformanceRoute, 'method' | 'path'>,
-  auth: { subject?: string } | null | undefined,
-): { route: string; subject: string | null } {
-  return { route: `${route.method} ${route.path}`, subject: auth?.subject ?? null };
+  auth: ConformancePrincipal | null | undefined,
+): { route: string; subject: string | null } | PrincipalBody {
+  const name = `${route.method} ${route.path}`;
+  if (route.path !== '/principal') return { route: name, subject: auth?.subject ?? null };
+  return {
+    route: name,
+    subject: auth?.subject ?? null,
+    clientId: auth?.clientId ?? null,
+    principalId: auth?.principalId ?? null,
+    scopes: [...(auth?.scopes ?? [])].sort(),
+    spiffeId: auth?.spiffeId ?? null,
+  };
 }
 
 /** The resource identifier and realm the conformance guard is configured with. */
