@@ -1,4 +1,5 @@
 import type { ResolvedDpop } from './dpop/options.js';
+import { checkUrl, fail } from './lib/validate.js';
 
 const WELL_KNOWN = '/.well-known/oauth-protected-resource';
 
@@ -79,4 +80,12 @@ export function resourceMetadataFor(
     doc.resource_documentation = extra.resourceDocumentation;
   }
   return { path: resourceMetadataPath(resource), document: doc };
+}
+
+export function resolveResource(value: unknown, allowInsecure: boolean): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') fail('"resource" must be a URL string');
+  const url = checkUrl(value as string, 'resource', allowInsecure);
+  if (url.search || url.hash) fail('"resource" must not have a query or fragment (RFC 9728 §1.2)');
+  return value as string;
 }

@@ -20,13 +20,14 @@ import {
   resolveJwt,
 } from './jwt/options.js';
 import type { FetchLike } from './lib/http-client.js';
-import { checkKnownKeys, checkQuotable, checkUrl, fail } from './lib/validate.js';
+import { checkKnownKeys, checkQuotable, fail } from './lib/validate.js';
 import { type LogSink, resolveLogger, type TokenGuardLogger } from './logger.js';
-import { resourceMetadataUrl } from './metadata.js';
+import { resolveResource, resourceMetadataUrl } from './metadata.js';
 import { type MtlsOptions, type ResolvedMtls, resolveMtls } from './mtls/options.js';
+import { resolvePublicUrl } from './public-url.js';
 import { type RevocationCheck, resolveRevocation } from './revocation.js';
 import { resolveSpiffe, type SpiffeOptions, type SpiffeSettings } from './spiffe/options.js';
-import type { Store } from './store.js';
+import { checkStore, type Store } from './store.js';
 import {
   resolveCache,
   type VerifiedTokenCacheOptions,
@@ -206,37 +207,6 @@ const KNOWN_OPTIONS = [
   'logger',
   'warmUp',
 ];
-
-function resolveResource(value: unknown, allowInsecure: boolean): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') fail('"resource" must be a URL string');
-  const url = checkUrl(value as string, 'resource', allowInsecure);
-  if (url.search || url.hash) fail('"resource" must not have a query or fragment (RFC 9728 §1.2)');
-  return value as string;
-}
-
-function resolvePublicUrl(value: unknown): URL | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') fail('"publicUrl" must be a URL string');
-  const url = checkUrl(value as string, 'publicUrl', true);
-  if (url.search || url.hash || url.username || url.password) {
-    fail(
-      '"publicUrl" must be an origin with an optional path, without query, fragment or credentials',
-    );
-  }
-  return url;
-}
-
-function checkStore(store: unknown, name: string, members: readonly string[]): void {
-  if (
-    store !== undefined &&
-    (typeof store !== 'object' ||
-      store === null ||
-      members.some((member) => typeof (store as Record<string, unknown>)[member] !== 'function'))
-  ) {
-    fail(`"${name}" must implement get, set and setIfAbsent`);
-  }
-}
 
 /**
  * Validates the options of a guard, each feature by its own resolver (JWT, extraction, DPoP,

@@ -306,6 +306,30 @@ describe('optionsFromEnv', () => {
     );
   });
 
+  it("adds the table's variables to a provider's preset, and names a misspelled provider variable", () => {
+    const options = optionsFromEnv({
+      TOKENGUARD_PROVIDER: 'auth0',
+      TOKENGUARD_AUTH0_DOMAIN: 'example.us.auth0.com',
+      TOKENGUARD_AUDIENCE: 'https://api.example.com',
+      TOKENGUARD_DPOP: 'required',
+      TOKENGUARD_WARM_UP: 'fail',
+    });
+    expect(options).toMatchObject({
+      issuer: 'https://example.us.auth0.com/',
+      audience: 'https://api.example.com',
+      dpop: { mode: 'required' },
+      warmUp: 'fail',
+    });
+    expect(() =>
+      optionsFromEnv({
+        TOKENGUARD_PROVIDER: 'auth0',
+        TOKENGUARD_AUTH0_DOMAIN: 'example.us.auth0.com',
+        TOKENGUARD_AUDIENCE: 'x',
+        TOKENGUARD_AUTH0_DOMIAN: 'typo.example',
+      }),
+    ).toThrow('did you mean "TOKENGUARD_AUTH0_DOMAIN"?');
+  });
+
   it('refuses two variables that set the same option', () => {
     expect(() =>
       optionsFromEnv({ TOKENGUARD_TOKEN_LOCATIONS: 'header', TOKENGUARD_TOKEN_COOKIE: 'at' }),

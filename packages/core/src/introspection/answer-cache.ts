@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { storeChannel } from '../diagnostics.js';
 import type { IssuerSettings } from '../jwt/options.js';
-import { isJsonObject, type JsonObject } from '../lib/json.js';
+import { isJsonObject, type JsonObject, own } from '../lib/json.js';
 import type { Store } from '../store.js';
 import type { ResolvedIntrospection } from './options.js';
 
@@ -20,6 +20,14 @@ export type Outcome =
   | { kind: 'unavailable'; reason: string; retryAfter?: number; cause?: Error };
 
 /** The outcome of an answer that is not active: only a JSON boolean `true` is active. */
+/** An active answer, cached until the token's `exp` and at most `cacheTtl` from `now`. */
+export function active(claims: JsonObject, now: number, cacheTtl: number): Outcome {
+  let until = now + cacheTtl;
+  const exp = own(claims, 'exp');
+  if (typeof exp === 'number' && Number.isFinite(exp)) until = Math.min(until, exp * 1000);
+  return { kind: 'active', claims, until };
+}
+
 export function inactive(claims: JsonObject): Outcome {
   return {
     kind: 'inactive',

@@ -2,17 +2,16 @@ import { createHash } from 'node:crypto';
 import { type IntrospectionEvent, introspectionChannel, tokenHash } from '../diagnostics.js';
 import { InvalidTokenError, ServiceUnavailableError, withDetails } from '../errors.js';
 import type { JwtConfig, ResolvedIssuer } from '../jwt/options.js';
-import { buildVerifiedToken, type VerifiedToken } from '../jwt/verified-token.js';
-import { excerpt } from '../lib/excerpt.js';
+import type { VerifiedToken } from '../jwt/verified-token.js';
 import { type HttpClient, UpstreamError } from '../lib/http-client.js';
-import { type JsonObject, own } from '../lib/json.js';
 import type { UpstreamMonitor } from '../logger.js';
 import type { Store } from '../store.js';
-import { AnswerCache, inactive, type Outcome } from './answer-cache.js';
+import { AnswerCache, active, inactive, type Outcome } from './answer-cache.js';
 import { CallLimiter } from './call-limiter.js';
 import { authenticateClient } from './client-auth.js';
 import type { ResolvedIntrospection } from './options.js';
 import { JWT_RESPONSE_TYPE, readJsonResponse, readJwtResponse, statusVerdict } from './response.js';
+import { verifyAnswer } from './verify-answer.js';
 
 /** What an introspector needs of its guard besides its own settings. */
 export interface IntrospectorContext
@@ -28,8 +27,6 @@ export interface IntrospectorContext
   readonly store: Store;
   readonly monitor?: UpstreamMonitor | undefined; // with a logger: down, recovered
 }
-
-const TOKEN_TYPES = new Set(['bearer', 'dpop']);
 
 /**
  * RFC 7662 token introspection with a cache and a single flight per token: concurrent requests
@@ -100,7 +97,12 @@ export class Introspector {
       case 'active':
         // exp, nbf and iat are checked here too, against this guard's clock.
         return {
-          ...this.#verify(outcome.claims, this.#config.clock() / 1000),
+          ...verifyAnswer(
+            outcome.claims,
+            this.#config.clock() / 1000,
+            this.#config,
+            this.#settings.requireAudience,
+          ),
           cacheUntil: outcome.until,
         };
     }
@@ -124,49 +126,6 @@ export class Introspector {
     this.#lastError = failure;
     this.#config.monitor?.failed(failure);
     return failure;
-  }
-
-  /** Applies the same checks as to a JWT's claims. Throws `InvalidTokenError`. */
-  #verify(claims: JsonObject, nowSeconds: number): VerifiedToken {
-    const issuer = this.#config.issuer;
-    const iss = own(claims, 'iss');
-    if (iss !== undefined && iss !== issuer.issuer) {
-      throw withDetails(new InvalidTokenError('introspection.iss'), {
-        field: 'iss',
-        expected: issuer.issuer,
-        actual: excerpt(iss),
-      });
-    }
-    const tokenType = own(claims, 'token_type');
-    if (
-      tokenType !== undefined &&
-      (typeof tokenType !== 'string' || !TOKEN_TYPES.has(tokenType.toLowerCase()))
-    ) {
-      throw new InvalidTokenError('introspection.token_type');
-    }
-    const verified = buildVerifiedToken(
-      'opaque',
-      claims,
-      issuer,
-      undefined,
-      this.#config,
-      nowSeconds,
-      {
-        requireExp: false,
-        requireAudience: this.#settings.requireAudience,
-        clientBinding: this.#config.clientBinding,
-      },
-    );
-    // A DPoP token (RFC 9449 §6.2) whose key we are not told can be checked against no proof, and
-    // must never pass as a bearer token: refuse it whatever the scheme.
-    if (
-      typeof tokenType === 'string' &&
-      tokenType.toLowerCase() === 'dpop' &&
-      verified.confirmation?.jkt === undefined
-    ) {
-      throw new InvalidTokenError('introspection.dpop_without_jkt');
-    }
-    return verified;
   }
 
   async #call(token: string, key: string): Promise<Outcome> {
@@ -254,7 +213,10 @@ export class Introspector {
             settings.auth.clientId,
           )
         : readJsonResponse(res.contentType, res.body);
-      outcome = claims.active === true ? this.#active(claims) : inactive(claims);
+      outcome =
+        claims.active === true
+          ? active(claims, this.#config.clock(), this.#settings.cacheTtl)
+          : inactive(claims);
       this.#failedAt = undefined;
       this.#lastError = undefined;
       this.#config.monitor?.succeeded('introspection', this.#config.issuer.issuer, endpoint);
@@ -289,14 +251,6 @@ export class Introspector {
     }));
     await this.#cache.save(key, outcome);
     return outcome;
-  }
-
-  #active(claims: JsonObject): Outcome {
-    const now = this.#config.clock();
-    let until = now + this.#settings.cacheTtl;
-    const exp = own(claims, 'exp');
-    if (typeof exp === 'number' && Number.isFinite(exp)) until = Math.min(until, exp * 1000);
-    return { kind: 'active', claims, until };
   }
 
   /** Publishes on `tokenguard:introspection`; the event (and the token's hash) is only built
