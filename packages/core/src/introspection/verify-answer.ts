@@ -1,8 +1,17 @@
 import { InvalidTokenError, withDetails } from '../errors.js';
+import type { JwtConfig, ResolvedIssuer } from '../jwt/options.js';
 import { buildVerifiedToken, type VerifiedToken } from '../jwt/verified-token.js';
 import { excerpt } from '../lib/excerpt.js';
 import { type JsonObject, own } from '../lib/json.js';
-import type { IntrospectorContext } from './introspect.js';
+
+/** What the checks need of the introspector's guard. */
+export interface AnswerContext
+  extends Pick<
+    JwtConfig,
+    'clockTolerance' | 'maxTokenAge' | 'validityRules' | 'claimMapping' | 'clientBinding'
+  > {
+  readonly issuer: ResolvedIssuer;
+}
 
 const TOKEN_TYPES = new Set(['bearer', 'dpop']);
 
@@ -14,7 +23,7 @@ const TOKEN_TYPES = new Set(['bearer', 'dpop']);
 export function verifyAnswer(
   claims: JsonObject,
   nowSeconds: number,
-  context: IntrospectorContext,
+  context: AnswerContext,
   requireAudience: boolean,
 ): VerifiedToken {
   const issuer = context.issuer;
