@@ -8,6 +8,8 @@ import Provider, { type Adapter, type AdapterPayload } from 'oidc-provider';
 export const RESOURCE = 'https://api.example.com';
 /** Another API the provider issues tokens for: its tokens must not work at ours. */
 export const OTHER_RESOURCE = 'https://other-api.example.com';
+/** A resource whose tokens are for our API too, but live one second (to see one expire). */
+export const SHORT_LIVED_RESOURCE = 'https://api.example.com/short-lived';
 export const SCOPES = 'orders:read orders:write';
 
 /** Clients registered at the provider. */
@@ -122,7 +124,12 @@ function provider(
       },
     ],
     jwks: { keys: keys as never },
-    ttl: { ClientCredentials: 300 },
+    // The resource server's TTL (one second for SHORT_LIVED_RESOURCE), else five minutes.
+    ttl: {
+      ClientCredentials: (_ctx, token) =>
+        (token as { resourceServer?: { accessTokenTTL?: number } }).resourceServer
+          ?.accessTokenTTL ?? 300,
+    },
     scopes: ['openid', 'orders:read', 'orders:write'],
     features: {
       devInteractions: { enabled: false },
@@ -144,7 +151,7 @@ function provider(
         getResourceServerInfo: (_ctx, resource, client) => ({
           scope: SCOPES,
           audience: resource === OTHER_RESOURCE ? OTHER_RESOURCE : RESOURCE,
-          accessTokenTTL: 300,
+          accessTokenTTL: resource === SHORT_LIVED_RESOURCE ? 1 : 300,
           accessTokenFormat: client.clientId === CLIENTS.opaque.clientId ? 'opaque' : 'jwt',
           jwt: { sign: { alg: 'ES256' } },
         }),

@@ -3,6 +3,7 @@ import {
   attackGuardOptions,
   conformanceCases,
   conformanceGuardOptions,
+  cookieGuardOptions,
   expectedAttackResult,
   runAttackCase,
   runConformanceCase,
@@ -52,18 +53,22 @@ for (const [name, binary] of RUNTIMES) {
   describe(`shared adapter table through Hono on ${name}`, () => {
     let as: AuthorizationServer;
     let api: RunningApi;
+    let cookieApi: RunningApi;
 
     beforeAll(async () => {
       as = await createAuthorizationServer();
       api = await start(conformanceGuardOptions(as));
+      cookieApi = await start(cookieGuardOptions(as));
     });
     afterAll(async () => {
       await api?.close();
+      await cookieApi?.close();
       await as?.close();
     });
 
     it.each(conformanceCases().map((c) => [c.name, c] as const))('%s', async (_case, testCase) => {
-      const { actual, expected } = await runConformanceCase(testCase, { baseUrl: api.baseUrl, as });
+      const app = testCase.guard === 'cookie' ? cookieApi : api;
+      const { actual, expected } = await runConformanceCase(testCase, { baseUrl: app.baseUrl, as });
       expect(actual).toEqual(expected);
     });
   });

@@ -1,12 +1,12 @@
 import { type AuthRequirements, createTokenGuard, type TokenGuard } from '@tokenguard/core';
 import {
-  authErrorHandler,
   optionalToken,
   protectedResourceMetadata,
   requireAnyScope,
   requireClaims,
   requireScopes,
   requireToken,
+  warmUp,
 } from '@tokenguard/express';
 import {
   CONFORMANCE_ROUTES,
@@ -15,6 +15,7 @@ import {
   conformanceBody,
   type ModelRequirements,
 } from '@tokenguard/suites';
+import cookieParser from 'cookie-parser';
 import express, { type Express, type RequestHandler } from 'express';
 import express4 from 'express4';
 import { closeServer, getOverHttp, listening, type ServeLevels, type StartApi } from './api.js';
@@ -48,11 +49,28 @@ function protect(guard: TokenGuard, route: ConformanceRoute): RequestHandler[] {
   return route.outer === undefined ? [requireToken(guard, own)] : levels(guard, route.outer, own);
 }
 
-/** The conformance API on Express 4 or 5: one guard shared by every route. */
-export function expressApi(major: 4 | 5): StartApi {
+/**
+ * The conformance API on Express 4 or 5: one guard shared by every route, and no error handler:
+ * the middlewares answer rejections themselves. With a `warmUp` option, `warmUp(guard)` runs
+ * before the app listens, as the README says. With `cookies: 'cookie-parser'`, `cookie-parser`
+ * runs first and the guard reads `req.cookies`; without it core parses the `Cookie` header.
+ */
+export function expressApi(
+  major: 4 | 5,
+  { cookies }: { cookies?: 'cookie-parser' } = {},
+): StartApi {
   return async (options) => {
     const guard = createTokenGuard(options);
+    if (options.warmUp !== undefined) {
+      try {
+        await warmUp(guard);
+      } catch (error) {
+        await guard.close();
+        throw error;
+      }
+    }
     const app = EXPRESS[major]();
+    if (cookies === 'cookie-parser') app.use(cookieParser());
     // RFC 9728 metadata needs a resource: the conformance guard has one, others may not.
     if (options.resource !== undefined) {
       app.use(protectedResourceMetadata(guard, { scopesSupported: CONFORMANCE_SCOPES }));
@@ -64,7 +82,6 @@ export function expressApi(major: 4 | 5): StartApi {
       if (route.method === 'GET') app.get(route.path, ...protect(guard, route), handler);
       else app.post(route.path, ...protect(guard, route), handler);
     }
-    app.use(authErrorHandler());
     const server = app.listen(0, '127.0.0.1');
     const baseUrl = await listening(server);
     return {
@@ -95,7 +112,6 @@ export function expressLevels(major: 4 | 5): ServeLevels {
         return error;
       }
     });
-    app.use(authErrorHandler());
     const server = app.listen(0, '127.0.0.1');
     const baseUrl = await listening(server);
     return {

@@ -1,3 +1,4 @@
+import fastifyCookie from '@fastify/cookie';
 import type { AuthRequirements } from '@tokenguard/core';
 import { tokenGuard } from '@tokenguard/fastify';
 import {
@@ -31,8 +32,11 @@ function levels(
 async function registered(
   options: Parameters<StartApi>[0],
   style: FastifyStyle,
+  cookies?: '@fastify/cookie',
 ): Promise<FastifyInstance> {
   const app = Fastify();
+  // Registered first, so its onRequest hook has parsed request.cookies when the guard's runs.
+  if (cookies === '@fastify/cookie') await app.register(fastifyCookie);
   await app.register(tokenGuard, {
     ...options,
     global: style === 'global',
@@ -45,11 +49,17 @@ async function registered(
 /**
  * The conformance API on Fastify, in either style. A route with an outer level has both levels,
  * in either style. With `inject`, the table's requests go through `app.inject()` (the app still
- * listens: DPoP proofs name its URL, and the replay case sends a proof over HTTP first).
+ * listens: DPoP proofs name its URL, and the replay case sends a proof over HTTP first). With
+ * `cookies: '@fastify/cookie'` that plugin parses cookies and the guard reads `request.cookies`;
+ * without it core parses the `Cookie` header.
  */
-export function fastifyApi(style: FastifyStyle, via: 'http' | 'inject' = 'http'): StartApi {
+export function fastifyApi(
+  style: FastifyStyle,
+  via: 'http' | 'inject' = 'http',
+  { cookies }: { cookies?: '@fastify/cookie' } = {},
+): StartApi {
   return async (options) => {
-    const app = await registered(options, style);
+    const app = await registered(options, style, cookies);
     for (const route of CONFORMANCE_ROUTES) {
       const own = { scopes: route.scopes, anyScopes: route.anyScopes, claims: route.claims };
       const handler = async (
@@ -79,7 +89,14 @@ export function fastifyApi(style: FastifyStyle, via: 'http' | 'inject' = 'http')
         app.route({ method, url, ...(onRequest && { onRequest }), handler });
       }
     }
-    const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+    let baseUrl: string;
+    try {
+      // With `warmUp: 'fail'`, the plugin's onReady rejects when the keys cannot be had.
+      baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+    } catch (error) {
+      await app.close();
+      throw error;
+    }
     const host = new URL(baseUrl).host;
     return {
       baseUrl,

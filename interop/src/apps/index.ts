@@ -34,19 +34,29 @@ export const FETCH_ADAPTERS: ReadonlyArray<readonly [string, StartApi]> = [
 
 /**
  * Every adapter in every way it can be wired: both Express majors, Fastify's global and per-route
- * protection and its `app.inject()`, Nest's APP_GUARD and `@UseGuards()` on both platforms. The
- * shared conformance table runs over this list.
+ * protection and its `app.inject()`, Nest's APP_GUARD and `@UseGuards()` on both platforms; in
+ * each framework, some apps with the framework's cookie parser and some without (core parses the
+ * `Cookie` header then). The shared conformance table runs over this list.
  */
 export const CONFORMANCE_VARIANTS: ReadonlyArray<readonly [string, StartApi]> = [
   ['node:http + core', nodeHttpApi],
-  ['Express 5', expressApi(5)],
+  ['Express 5, with cookie-parser', expressApi(5, { cookies: 'cookie-parser' })],
   ['Express 4', expressApi(4)],
-  ['Fastify, global protection', fastifyApi('global')],
+  [
+    'Fastify, global protection, with @fastify/cookie',
+    fastifyApi('global', 'http', { cookies: '@fastify/cookie' }),
+  ],
   ['Fastify, per-route protection', fastifyApi('per-route')],
   ['Fastify, through app.inject()', fastifyApi('global', 'inject')],
-  ['NestJS on Express, global APP_GUARD', nestApi('express', 'APP_GUARD')],
+  [
+    'NestJS on Express, global APP_GUARD, with cookie-parser',
+    nestApi('express', 'APP_GUARD', { cookies: 'parser' }),
+  ],
   ['NestJS on Express, @UseGuards(TokenGuard)', nestApi('express', '@UseGuards')],
-  ['NestJS on Fastify, global APP_GUARD', nestApi('fastify', 'APP_GUARD')],
+  [
+    'NestJS on Fastify, global APP_GUARD, with @fastify/cookie',
+    nestApi('fastify', 'APP_GUARD', { cookies: 'parser' }),
+  ],
   ['NestJS on Fastify, @UseGuards(TokenGuard)', nestApi('fastify', '@UseGuards')],
   ['@tokenguard/web, a fetch handler on @hono/node-server', webApi],
   ['Hono on @hono/node-server', honoApi],

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import fastifyCookie from '@fastify/cookie';
 import {
   applyDecorators,
   Controller,
@@ -11,7 +12,7 @@ import {
 } from '@nestjs/common';
 import { type AbstractHttpAdapter, NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { TokenGuardOptions } from '@tokenguard/core';
 import {
   AnyScopes,
@@ -31,6 +32,7 @@ import {
   conformanceBody,
   type ModelRequirements,
 } from '@tokenguard/suites';
+import cookieParser from 'cookie-parser';
 import { getOverHttp, type ServeLevels, type StartApi } from './api.js';
 
 /** Nest's two HTTP platforms. */
@@ -52,6 +54,7 @@ function route(method: ConformanceRoute['method'], path: string): ConformanceRou
 
 const health = route('GET', '/health');
 const me = route('GET', '/me');
+const principal = route('GET', '/principal');
 const listOrders = route('GET', '/orders');
 const createOrder = route('POST', '/orders');
 const admin = route('GET', '/admin');
@@ -70,6 +73,11 @@ class ConformanceRoutes {
   @Get(me.path)
   me(@Auth() auth: AuthContext) {
     return conformanceBody(me, auth);
+  }
+
+  @Get(principal.path)
+  principal(@Auth() auth: AuthContext) {
+    return conformanceBody(principal, auth);
   }
 
   @Scopes(...(listOrders.scopes ?? []))
@@ -162,18 +170,39 @@ const composedControllers = (guarded: boolean): Type<unknown>[] =>
 async function start(
   platform: NestPlatform,
   module: Type<unknown>,
+  cookies = false,
 ): Promise<{ app: INestApplication; baseUrl: string }> {
   const app = await NestFactory.create(module, PLATFORMS[platform](), {
     logger: false,
     abortOnError: false,
   });
-  await app.listen(0, '127.0.0.1');
+  // Each platform's cookie parser, as its users register it.
+  if (cookies && platform === 'express') app.use(cookieParser());
+  if (cookies && platform === 'fastify') {
+    await (app as NestFastifyApplication).register(fastifyCookie);
+  }
+  try {
+    // With `warmUp: 'fail'`, the module's init rejects when the keys cannot be had.
+    await app.listen(0, '127.0.0.1');
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
   const { port } = app.getHttpServer().address() as { port: number };
   return { app, baseUrl: `http://127.0.0.1:${port}` };
 }
 
-/** The conformance API on Nest, on either platform, with the guard applied either way. */
-export function nestApi(platform: NestPlatform, wiring: NestWiring = 'APP_GUARD'): StartApi {
+/**
+ * The conformance API on Nest, on either platform, with the guard applied either way. With
+ * `cookies: 'parser'`, the platform's cookie parser runs (`cookie-parser` on Express,
+ * `@fastify/cookie` on Fastify) and the guard reads `request.cookies`; without it core parses the
+ * `Cookie` header.
+ */
+export function nestApi(
+  platform: NestPlatform,
+  wiring: NestWiring = 'APP_GUARD',
+  { cookies }: { cookies?: 'parser' } = {},
+): StartApi {
   return async (options: TokenGuardOptions) => {
     const global = wiring === 'APP_GUARD';
     @Module({
@@ -193,7 +222,7 @@ export function nestApi(platform: NestPlatform, wiring: NestWiring = 'APP_GUARD'
       ],
     })
     class ConformanceModule {}
-    const { app, baseUrl } = await start(platform, ConformanceModule);
+    const { app, baseUrl } = await start(platform, ConformanceModule, cookies === 'parser');
     return { baseUrl, close: () => app.close() };
   };
 }

@@ -34,6 +34,13 @@ function routeRequirements(route: ConformanceRoute): AuthRequirements {
  */
 export const nodeHttpApi: StartApi = async (options) => {
   const guard = createTokenGuard(options);
+  if (options.warmUp === 'fail') {
+    // Fail fast: the keys before the server listens.
+    await guard.warmUp().catch(async (error: unknown) => {
+      await guard.close();
+      throw error;
+    });
+  }
   const metadata = guard.protectedResourceMetadata({ scopesSupported: CONFORMANCE_SCOPES });
   // Composed once per route, so that core compiles each requirements object once.
   const requirements = new Map(CONFORMANCE_ROUTES.map((r) => [r, routeRequirements(r)] as const));

@@ -78,6 +78,13 @@ function serveOnNode(fetch: (request: Request) => Promise<Response>): Server {
  */
 export const webApi: StartApi = async (options) => {
   const guard = createTokenGuard(options);
+  // Fail fast, as a fetch-style app does it: the keys before the server is started.
+  if (options.warmUp === 'fail') {
+    await guard.warmUp().catch(async (error: unknown) => {
+      await guard.close();
+      throw error;
+    });
+  }
   const server = serveOnNode(webFetchHandler(guard));
   return {
     baseUrl: await listening(server),

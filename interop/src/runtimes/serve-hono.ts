@@ -1,6 +1,7 @@
 // Runs on Bun or Deno, started by interop/test/runtimes.test.ts: the conformance API on Hono,
 // served by the runtime's own server (Bun.serve, Deno.serve). The guard options, the routes and
-// the scopes come as JSON on the first line of standard input; the URL goes to standard output as
+// the scopes come as JSON on the first line of standard input (with the URL that answers the
+// test's `isRevoked` check, when the options have one); the URL goes to standard output as
 // `listening <url>`. It stops when standard input closes (the test is done, or died).
 import { type HonoRoute, honoConformanceApp } from '../apps/hono-app.js';
 
@@ -82,11 +83,23 @@ for await (const chunk of rt.stdin()) {
   buffered += decoder.decode(chunk, { stream: true });
   const newline = buffered.indexOf('\n');
   if (server === undefined && newline !== -1) {
-    const { options, routes, scopes } = JSON.parse(buffered.slice(0, newline)) as {
+    const { options, routes, scopes, revocationUrl } = JSON.parse(buffered.slice(0, newline)) as {
       options: Parameters<typeof honoConformanceApp>[0];
       routes: HonoRoute[];
       scopes: string[];
+      revocationUrl?: string;
     };
+    if (revocationUrl !== undefined) {
+      // The test's `isRevoked` check, asked over loopback (a function does not travel as JSON).
+      options.isRevoked = async (auth) => {
+        const answer = await fetch(revocationUrl, {
+          method: 'POST',
+          body: JSON.stringify(auth.claims),
+        });
+        if (!answer.ok) throw new Error(`the revocation check answered ${answer.status}`);
+        return (await answer.json()) as boolean;
+      };
+    }
     const built = honoConformanceApp(options, routes, scopes);
     close = built.close;
     server = await rt.serve(built.app.fetch);

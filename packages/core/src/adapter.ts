@@ -16,7 +16,9 @@ export {
 export type { RequestReader } from './adapter/request-view.js';
 export { requestView } from './adapter/request-view.js';
 export { pickRequirements, routeRequirements } from './adapter/route-requirements.js';
+export { warmUpGuard } from './adapter/warm-up.js';
 export { quote } from './challenge.js';
+export { consoleLogger } from './logger.js';
 export { resourceMetadataUrl } from './metadata.js';
 export { isValidHost } from './public-url.js';
 export { mergeResponseHeader } from './response-headers.js';

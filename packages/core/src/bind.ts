@@ -1,7 +1,7 @@
 import type { ResolvedDpop } from './dpop/options.js';
 import { rememberProof } from './dpop/replay.js';
 import type { CheckedProof } from './dpop/verify-proof.js';
-import { InvalidTokenError } from './errors.js';
+import { InvalidTokenError, withDetails } from './errors.js';
 import type { VerifiedToken } from './jwt/verified-token.js';
 import { checkCertificateBinding } from './mtls/certificate-binding.js';
 import type { ResolvedMtls } from './mtls/options.js';
@@ -31,7 +31,12 @@ export function bindToken(
   if (proof !== undefined) {
     if (jkt === undefined) throw new InvalidTokenError('dpop.token_not_bound');
     if (proof.jkt !== jkt) {
-      throw new InvalidTokenError('dpop.key_binding', 'Invalid DPoP key binding');
+      // Thumbprints of public keys: what the token is bound to, and the proof's key.
+      throw withDetails(new InvalidTokenError('dpop.key_binding', 'Invalid DPoP key binding'), {
+        field: 'jkt',
+        expected: jkt,
+        actual: proof.jkt,
+      });
     }
     const dpop = config.dpop as ResolvedDpop;
     const ttl = dpop.iatWindow + dpop.iatLeeway;

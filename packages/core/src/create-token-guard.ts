@@ -1,8 +1,4 @@
-import {
-  authorizePrincipal,
-  type CompiledRequirements,
-  RequirementsCompiler,
-} from './authorize/authorize.js';
+import { authorizePrincipal, RequirementsCompiler } from './authorize/authorize.js';
 import type { AuthRequirements } from './authorize/requirements.js';
 import {
   checkToken,
@@ -10,15 +6,27 @@ import {
   type ExtractOptions,
   extractToken,
 } from './bearer/extract-token.js';
-import { type CompletionSteps, completeRequest } from './complete-request.js';
-import { constructGuard, type GuardConfig } from './construct.js';
+import {
+  type CompletionSteps,
+  completeLater,
+  completeRequest,
+  settleRequest,
+  verifyToken,
+} from './complete-request.js';
+import {
+  AUTHENTICATE_NOW,
+  constructGuard,
+  GUARD,
+  GUARD_CONFIG,
+  type GuardConfig,
+  warmUpUpstream,
+} from './construct.js';
 import { proofFor } from './dpop/proof-header.js';
-import { type CheckedProof, ProofVerifier } from './dpop/verify-proof.js';
-import { InvalidTokenError, MissingTokenError } from './errors.js';
+import { ProofVerifier } from './dpop/verify-proof.js';
+import { MissingTokenError } from './errors.js';
 import { Introspector } from './introspection/introspect.js';
-import { isJweShaped, isJwsShaped, isNearJws } from './jws/parse.js';
+import { isJwsShaped } from './jws/parse.js';
 import type { VerifiedToken } from './jwt/verified-token.js';
-import { verifyAccessToken } from './jwt/verify-access-token.js';
 import {
   type ProtectedResourceMetadata,
   type ProtectedResourceMetadataOptions,
@@ -31,17 +39,13 @@ import { type RejectionContext, reject, rejectRequest } from './respond.js';
 import type { AuthContext, TokenGuard } from './types.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
 
-const GUARD = Symbol.for('tokenguard.guard');
+export { isTokenGuard } from './construct.js';
 
-/**
- * The guard's synchronous-when-possible `authenticate()`, for the adapter toolkit
- * (`authenticateNow()` in adapter/request-state.ts). Not part of the public `TokenGuard` type.
- */
-export const AUTHENTICATE_NOW: unique symbol = Symbol.for('tokenguard.authenticateNow');
-
-/** Whether `value` is a guard made by {@link createTokenGuard}. */
-export function isTokenGuard(value: unknown): value is TokenGuard {
-  return typeof value === 'object' && value !== null && GUARD in value;
+/** How a guard reads a request: `authenticate()`'s locations and DPoP, or `verify()`'s header. */
+interface Mode {
+  readonly extract: ExtractOptions;
+  readonly dpop: ProofVerifier | undefined;
+  readonly rejection: RejectionContext;
 }
 
 /**
@@ -54,23 +58,25 @@ class Guard implements TokenGuard {
   readonly [GUARD] = true;
   readonly issuers: readonly string[];
   readonly #config: GuardConfig;
-  readonly #extract: ExtractOptions;
   readonly #cache: VerifiedTokenCache | undefined;
   readonly #compiler: RequirementsCompiler;
   readonly #introspector: Introspector | undefined;
-  readonly #dpop: ProofVerifier | undefined;
   readonly #steps: CompletionSteps;
-  readonly #rejection: RejectionContext;
+  readonly #request: Mode;
+  /** `verify(token)`: the token as an `Authorization: Bearer` header, nothing else, no DPoP. */
+  readonly #verifyMode: Mode;
 
   constructor(config: GuardConfig) {
     this.#config = config;
     this.issuers = Object.freeze([...config.issuers.keys()]);
-    this.#extract = {
+    const extract = {
       ...config.extract,
       dpop: config.dpop !== undefined,
       publicUrl: config.publicUrl,
     };
-    this.#dpop =
+    const headerOnly = { header: true, query: false, body: false };
+    const verifyExtract = { ...extract, locations: headerOnly, dpop: false };
+    const dpop =
       config.dpop === undefined ? undefined : new ProofVerifier(config.dpop, config.publicUrl);
     const introspection = config.introspection;
     this.#introspector =
@@ -82,8 +88,16 @@ class Guard implements TokenGuard {
           });
     this.#cache = config.cache === false ? undefined : new VerifiedTokenCache(config.cache, config);
     this.#compiler = new RequirementsCompiler(config.guardLevel, introspection !== undefined);
-    this.#steps = { config, introspector: this.#introspector, nonce: this.#dpop?.nonce };
-    this.#rejection = { ...this.#steps, extract: this.#extract };
+    const nonce = dpop?.nonce;
+    this.#steps = { config, introspector: this.#introspector, nonce, cache: this.#cache };
+    this.#request = { extract, dpop, rejection: { config, extract, nonce } };
+    const rejection = { config, extract: verifyExtract, nonce: undefined };
+    this.#verifyMode = { extract: verifyExtract, dpop: undefined, rejection };
+  }
+
+  /** Internal: what the adapter toolkit and the token doctor read of a guard. */
+  [GUARD_CONFIG](): GuardConfig {
+    return this.#config;
   }
 
   authenticate(
@@ -98,37 +112,71 @@ class Guard implements TokenGuard {
     request: IncomingRequest,
     requirements?: AuthRequirements,
   ): Promise<AuthContext | undefined> {
+    return this.#promise(request, requirements, this.#request);
+  }
+
+  /**
+   * `authenticate()` without a promise when nothing has to be waited for (a cached token, keys in
+   * memory, no proof to remember, a synchronous `isRevoked`): the principal, or a promise of it;
+   * a rejection is thrown now or rejects the promise. What the adapter toolkit calls, so a cache
+   * hit allocates nothing.
+   */
+  [AUTHENTICATE_NOW](
+    request: IncomingRequest,
+    requirements: AuthRequirements | undefined,
+  ): AuthContext | undefined | Promise<AuthContext | undefined> {
+    return this.#now(request, requirements, this.#request);
+  }
+
+  verify<T extends object>(
+    token: string,
+    requirements?: AuthRequirements,
+  ): Promise<AuthContext<T>> {
+    if (typeof token !== 'string') throw new TypeError('tokenguard: verify() takes a token string');
+    // The same steps as a request's, with the token as its only credentials: no proof, so a
+    // sender-constrained token is refused (bindToken), never accepted as a bearer token.
+    const request = {
+      method: 'POST',
+      url: 'urn:tokenguard:verify',
+      headers: { authorization: `Bearer ${token}` },
+    };
+    const verified = this.#promise(request, requirements, this.#verifyMode);
+    return verified as Promise<AuthContext<T>>;
+  }
+
+  /** {@link Guard.#now}'s answer as one promise (a rejection thrown now rejects it). */
+  #promise(
+    request: IncomingRequest,
+    requirements: AuthRequirements | undefined,
+    mode: Mode,
+  ): Promise<AuthContext | undefined> {
     try {
-      const outcome = this[AUTHENTICATE_NOW](request, requirements);
+      const outcome = this.#now(request, requirements, mode);
       return outcome instanceof Promise ? outcome : Promise.resolve(outcome);
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  /**
-   * `authenticate()` without a promise when nothing has to be waited for (a cached token, keys in
-   * memory, no proof to remember): the principal, or a promise of it; a rejection is thrown now
-   * or rejects the promise. What the adapter toolkit calls, so a cache hit allocates nothing.
-   */
-  [AUTHENTICATE_NOW](
+  #now(
     request: IncomingRequest,
     requirements: AuthRequirements | undefined,
+    mode: Mode,
   ): AuthContext | undefined | Promise<AuthContext | undefined> {
     const compiled =
       requirements === undefined ? this.#config.requirements : this.#compiler.compile(requirements);
     let extracted: ExtractedToken | undefined;
     try {
       // 1. Extract, with the DPoP proof that goes with the credentials.
-      extracted = extractToken(request, this.#extract, true);
-      const dpop = this.#dpop;
+      extracted = extractToken(request, mode.extract, true);
+      const dpop = mode.dpop;
       const nowMs = this.#config.clock();
       const now = nowMs / 1000;
       // A token in the cache was checked when it was first seen: a hit skips the charset scan.
       let cached = extracted === undefined ? undefined : this.#cache?.peek(extracted.token, now);
       let jws: boolean | undefined;
       if (cached === undefined && extracted?.unchecked) {
-        jws = checkToken(extracted.token, this.#extract.maxTokenLength);
+        jws = checkToken(extracted.token, mode.extract.maxTokenLength);
       }
       const proofHeader =
         dpop === undefined ? undefined : proofFor(request, extracted, dpop.settings);
@@ -143,67 +191,25 @@ class Guard implements TokenGuard {
 
       // 2. Verify. A route that demands a live introspection answer does not take a cached one.
       if (cached?.format === 'opaque' && compiled.introspect) cached = undefined;
+      const steps = this.#steps;
       let verified: VerifiedToken | Promise<VerifiedToken> | undefined = cached;
       if (verified !== undefined) this.#cache?.checkTimes(token, verified, now);
       else {
-        verified = this.#verify(token, jws ?? isJwsShaped(token), compiled.introspect);
+        verified = verifyToken(steps, token, jws ?? isJwsShaped(token), compiled.introspect);
         if (verified instanceof Promise) {
-          const later = this.#whenVerified(verified, request, extracted, proof, compiled, nowMs);
-          return this.#settle(request, extracted, later);
+          const later = completeLater(steps, verified, request, extracted, proof, compiled, nowMs);
+          return settleRequest(mode.rejection, request, extracted, later);
         }
         this.#cache?.set(token, verified);
       }
+      // 3 to 5: bind, authorize, the application's revocation check, respond.
       const hit = verified === cached;
-      const steps = this.#steps;
-      const done = completeRequest(
-        steps,
-        request,
-        extracted,
-        verified,
-        proof,
-        compiled,
-        hit,
-        nowMs,
-      );
-      return done instanceof Promise ? this.#settle(request, extracted, done) : done;
+      const ok = completeRequest(steps, request, extracted, verified, proof, compiled, hit, nowMs);
+      if (!(ok instanceof Promise)) return ok;
+      return settleRequest(mode.rejection, request, extracted, ok);
     } catch (error) {
-      throw rejectRequest(error, this.#rejection, request, extracted);
+      throw rejectRequest(error, mode.rejection, request, extracted);
     }
-  }
-
-  async #whenVerified(
-    pending: Promise<VerifiedToken>,
-    request: IncomingRequest,
-    extracted: ExtractedToken,
-    proof: CheckedProof | undefined,
-    compiled: CompiledRequirements,
-    nowMs: number,
-  ): Promise<AuthContext> {
-    const verified = await pending;
-    this.#cache?.set(extracted.token, verified);
-    const steps = this.#steps;
-    return completeRequest(steps, request, extracted, verified, proof, compiled, false, nowMs);
-  }
-
-  /** The steps that waited: a rejection becomes the request's `AuthError`, with its headers. */
-  async #settle<T>(
-    request: IncomingRequest,
-    extracted: ExtractedToken,
-    pending: Promise<T>,
-  ): Promise<T> {
-    try {
-      return await pending;
-    } catch (error) {
-      throw rejectRequest(error, this.#rejection, request, extracted);
-    }
-  }
-
-  #verify(token: string, jws: boolean, fresh: boolean): VerifiedToken | Promise<VerifiedToken> {
-    if (jws) return verifyAccessToken(token, this.#config);
-    if (isNearJws(token)) throw new InvalidTokenError('jwt.encoding');
-    // Not a JWT: an opaque token (or an encrypted one) only the issuer can tell about.
-    if (this.#introspector !== undefined) return this.#introspector.introspect(token, fresh);
-    throw new InvalidTokenError(isJweShaped(token) ? 'jwt.jwe' : 'token.opaque_unsupported');
   }
 
   checkRequirements(requirements: AuthRequirements, name = 'requirements'): void {
@@ -229,11 +235,12 @@ class Guard implements TokenGuard {
         this.#config.challenge,
         {
           scheme: auth?.scheme,
-          fromQuery: false,
+          privateAnswer: false,
           crossOrigin: request?.headers.origin !== undefined,
           dpopNonce: undefined,
         },
         undefined,
+        this.#config.log,
       );
     }
   }
@@ -245,21 +252,11 @@ class Guard implements TokenGuard {
   protectedResourceMetadata(
     options: ProtectedResourceMetadataOptions = {},
   ): { path: string; document: ProtectedResourceMetadata } | undefined {
-    const config = this.#config;
-    return resourceMetadataFor({
-      resource: config.resource,
-      issuers: this.issuers,
-      locations: config.extract.locations,
-      dpop: config.dpop,
-      mtls: config.mtls !== undefined,
-      extra: options,
-    });
+    return resourceMetadataFor(this.#config, this.issuers, options);
   }
 
-  async warmUp(): Promise<void> {
-    await Promise.all(
-      [...this.#config.issuers.values()].map((issuer) => issuer.keySource?.warmUp()),
-    );
+  warmUp(): Promise<void> {
+    return warmUpUpstream(this.#config);
   }
 
   async close(): Promise<void> {

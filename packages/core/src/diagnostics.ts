@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import diagnostics from 'node:diagnostics_channel';
+import type { AuthError, RejectionDetails } from './errors.js';
+import { type UpstreamEndpoint, UpstreamError } from './upstream-error.js';
 
 /**
  * Names of the `node:diagnostics_channel` channels tokenguard publishes on. Subscribe to log,
@@ -42,6 +44,42 @@ export interface RejectedEvent {
   reason: string;
   /** `jti` or short hash of the token when one was presented. */
   tokenId: string | undefined;
+  /**
+   * The facts of the failed check (field, expected and actual values), when it has any: the
+   * same object as the error's `details`.
+   */
+  details?: RejectionDetails;
+  /** For a 503: the upstream call behind it (URL without credentials, cause code, status). */
+  upstream?: UpstreamFacts;
+}
+
+/** The upstream call behind a 503, as {@link RejectedEvent} carries it. */
+export interface UpstreamFacts {
+  endpoint: UpstreamEndpoint | undefined;
+  issuer: string | undefined;
+  url: string | undefined;
+  /** `network`, `timeout`, `status`, `redirect`, `too_large`, … */
+  failure: string;
+  /** `ECONNREFUSED`, `ENOTFOUND`, `ETIMEDOUT`, … */
+  code: string | undefined;
+  status: number | undefined;
+}
+
+/** The upstream facts of an error whose `cause` is an `UpstreamError`. */
+export function upstreamOf(error: AuthError): UpstreamFacts | undefined {
+  return error.cause instanceof UpstreamError ? upstreamFacts(error.cause) : undefined;
+}
+
+/** An `UpstreamError` as plain facts. */
+export function upstreamFacts(error: UpstreamError): UpstreamFacts {
+  return {
+    endpoint: error.endpoint,
+    issuer: error.issuer,
+    url: error.url,
+    failure: error.failure,
+    code: error.code,
+    status: error.status,
+  };
 }
 
 /** Published on `tokenguard:jwks`. */

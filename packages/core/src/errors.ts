@@ -13,6 +13,44 @@ export type AuthErrorCode =
   | 'use_dpop_nonce'
   | 'temporarily_unavailable';
 
+/**
+ * A value in {@link RejectionDetails}: from the guard's configuration, or a bounded, sanitised
+ * excerpt of what the client sent (printable ASCII, at most 80 characters per string and 10
+ * values per list).
+ */
+export type DetailValue = string | number | boolean | null | readonly (string | number)[];
+
+/**
+ * Why a check failed, as facts: the field it compared, what this guard accepts and what the token
+ * (or the DPoP proof) carried. For logs, the token doctor and telemetry; never sent to the client.
+ * It holds no token, proof, secret or key material, and of what the client chose only an excerpt
+ * of the compared value.
+ *
+ * @example
+ * ```ts
+ * // A token for another API:
+ * { field: 'aud', expected: ['https://api.example.com'], actual: 'https://other.example' }
+ * // An expired token: `actual` is its `exp`, `now` the guard's clock, both in seconds.
+ * { field: 'exp', actual: 1767225600, now: 1767225725, clockTolerance: 30 }
+ * ```
+ */
+export interface RejectionDetails {
+  /**
+   * What was compared: a claim (`iss`, `aud`, `exp`, `nbf`, `iat`, `scope`, `acr`, `auth_time`,
+   * `active`, a claim rule's name), a header member (`typ`, `alg`, `kid`), a DPoP proof member
+   * (`htm`, `htu`, `iat`, `jkt`) or the token itself (`token`: its length).
+   */
+  readonly field: string;
+  /** What this guard or the route accepts (from configuration). */
+  readonly expected?: DetailValue;
+  /** What the token or proof carried (an excerpt); `null` when the field was absent. */
+  readonly actual?: DetailValue;
+  /** For time checks: the guard's clock, in seconds since the epoch. */
+  readonly now?: number;
+  /** For time checks: the guard's `clockTolerance`, in seconds. */
+  readonly clockTolerance?: number;
+}
+
 /** The response an adapter writes for an {@link AuthError}: status, headers and body. */
 export interface AuthErrorResponse {
   status: number;
@@ -62,6 +100,11 @@ export class AuthError extends Error {
    * diagnostics; never sent to the client.
    */
   readonly reason: string;
+  /**
+   * The facts behind `reason` (the field compared, expected and actual values), when the check
+   * has any: see {@link RejectionDetails}. For logs and diagnostics; never sent to the client.
+   */
+  readonly details: RejectionDetails | undefined = undefined;
   /** `true`: the message is safe to show to the client (http-errors convention). */
   readonly expose: boolean = true;
   /**
@@ -195,7 +238,11 @@ export class ServiceUnavailableError extends AuthError {
   override readonly name = 'ServiceUnavailableError';
   /** Seconds after which the client may retry; sent as `Retry-After`. */
   readonly retryAfter: number;
-  constructor(reason: string, retryAfter = 5) {
+  /**
+   * @param cause The upstream failure behind it, when there is one (an `UpstreamError` naming
+   *   the URL, the cause code and the HTTP status): also `error.cause`. Never sent to the client.
+   */
+  constructor(reason: string, retryAfter = 5, cause?: Error) {
     super(
       503,
       'temporarily_unavailable',
@@ -203,7 +250,17 @@ export class ServiceUnavailableError extends AuthError {
       reason,
     );
     this.retryAfter = retryAfter;
+    if (cause !== undefined) this.cause = cause;
   }
+}
+
+/**
+ * Sets the facts of a rejection on the error thrown (internal: every throw site that compares
+ * something says what it compared). Returns the error, to be thrown.
+ */
+export function withDetails<E extends AuthError>(error: E, details: RejectionDetails): E {
+  (error as { details: RejectionDetails | undefined }).details = Object.freeze(details);
+  return error;
 }
 
 /** Whether `value` is an {@link AuthError} (also across duplicate copies of this package). */

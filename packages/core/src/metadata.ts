@@ -1,4 +1,5 @@
 import type { ResolvedDpop } from './dpop/options.js';
+import { checkUrl, fail } from './lib/validate.js';
 
 const WELL_KNOWN = '/.well-known/oauth-protected-resource';
 
@@ -45,23 +46,27 @@ export interface ProtectedResourceMetadataOptions {
 }
 
 /** @internal The document and its path, from a guard's configuration; none without a `resource`. */
-export function resourceMetadataFor(input: {
-  resource: string | undefined;
-  issuers: readonly string[];
-  locations: { header: boolean; query: boolean; body: boolean };
-  dpop: Pick<ResolvedDpop, 'algorithms' | 'mode'> | undefined;
-  mtls: boolean;
-  extra: ProtectedResourceMetadataOptions;
-}): { path: string; document: ProtectedResourceMetadata } | undefined {
-  const { resource, extra } = input;
+export function resourceMetadataFor(
+  input: {
+    readonly resource: string | undefined;
+    readonly extract: { readonly locations: { header: boolean; query: boolean; body: boolean } };
+    readonly dpop: Pick<ResolvedDpop, 'algorithms' | 'mode'> | undefined;
+    /** Certificate-bound tokens are accepted (the `mtls` option is set). */
+    readonly mtls: object | undefined;
+  },
+  issuers: readonly string[],
+  extra: ProtectedResourceMetadataOptions,
+): { path: string; document: ProtectedResourceMetadata } | undefined {
+  const { resource } = input;
   if (resource === undefined) return undefined;
   const methods: string[] = [];
-  if (input.locations.header) methods.push('header');
-  if (input.locations.body) methods.push('body');
-  if (input.locations.query) methods.push('query');
+  const { locations } = input.extract;
+  if (locations.header) methods.push('header');
+  if (locations.body) methods.push('body');
+  if (locations.query) methods.push('query');
   const doc: ProtectedResourceMetadata = {
     resource,
-    authorization_servers: [...input.issuers],
+    authorization_servers: [...issuers],
     bearer_methods_supported: methods,
   };
   if (extra.scopesSupported) doc.scopes_supported = [...extra.scopesSupported];
@@ -69,10 +74,18 @@ export function resourceMetadataFor(input: {
     doc.dpop_signing_alg_values_supported = [...input.dpop.algorithms];
     if (input.dpop.mode === 'required') doc.dpop_bound_access_tokens_required = true;
   }
-  if (input.mtls) doc.tls_client_certificate_bound_access_tokens = true;
+  if (input.mtls !== undefined) doc.tls_client_certificate_bound_access_tokens = true;
   if (extra.resourceName !== undefined) doc.resource_name = extra.resourceName;
   if (extra.resourceDocumentation !== undefined) {
     doc.resource_documentation = extra.resourceDocumentation;
   }
   return { path: resourceMetadataPath(resource), document: doc };
+}
+
+export function resolveResource(value: unknown, allowInsecure: boolean): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') fail('"resource" must be a URL string');
+  const url = checkUrl(value as string, 'resource', allowInsecure);
+  if (url.search || url.hash) fail('"resource" must not have a query or fragment (RFC 9728 §1.2)');
+  return value as string;
 }

@@ -11,6 +11,8 @@ import {
   resolveIntrospection,
 } from './introspection/options.js';
 import type { JwsAlgorithm } from './jws/algorithms.js';
+import type { ScopeClaim } from './jwt/claim-mapping.js';
+import type { ClientBinding } from './jwt/client-binding.js';
 import {
   type IssuerOptions,
   type JwksOptions,
@@ -18,10 +20,14 @@ import {
   resolveJwt,
 } from './jwt/options.js';
 import type { FetchLike } from './lib/http-client.js';
-import { checkKnownKeys, checkQuotable, checkUrl, fail } from './lib/validate.js';
-import { resourceMetadataUrl } from './metadata.js';
+import { checkKnownKeys, checkQuotable, fail } from './lib/validate.js';
+import { type LogSink, resolveLogger, type TokenGuardLogger } from './logger.js';
+import { resolveResource, resourceMetadataUrl } from './metadata.js';
 import { type MtlsOptions, type ResolvedMtls, resolveMtls } from './mtls/options.js';
-import type { Store } from './store.js';
+import { resolvePublicUrl } from './public-url.js';
+import { type RevocationCheck, resolveRevocation } from './revocation.js';
+import { resolveSpiffe, type SpiffeOptions, type SpiffeSettings } from './spiffe/options.js';
+import { checkStore, type Store } from './store.js';
 import {
   resolveCache,
   type VerifiedTokenCacheOptions,
@@ -57,6 +63,18 @@ export interface TokenGuardOptions {
   accessTokenProfile?: 'rfc9068';
   /** Further JWT `typ` values to accept besides `at+jwt`, e.g. `['JWT']` for Entra ID or Keycloak. */
   tokenTypes?: readonly string[];
+  /** The claims `auth.clientId` is read from, first present wins. Default `['client_id', 'azp']`; Okta `cid`, Entra v1 `appid`. */
+  clientIdClaim?: string | readonly string[];
+  /** Claims whose values count as scopes too, each under a prefix (roles, groups, permissions): see `ScopeClaim`. */
+  scopeClaims?: readonly ScopeClaim[];
+  /**
+   * For authorization servers whose access tokens carry no `aud` (Amazon Cognito): a token
+   * without `aud` passes only with an allowed client id and the binding's claims. With it,
+   * `audience` may be left out. See `ClientBinding`.
+   */
+  clientBinding?: ClientBinding;
+  /** SPIFFE JWT-SVIDs: trusted trust domains (bundle endpoints) and allowed SPIFFE IDs. `issuer` is then optional. */
+  spiffe?: SpiffeOptions;
   /** Longest token accepted, in characters; longer ones are rejected before decoding. Default 8192. */
   maxTokenLength?: number;
   /** Scopes every request must carry (all of them). */
@@ -69,8 +87,16 @@ export interface TokenGuardOptions {
   resource?: string;
   /** The `realm` of every challenge. */
   realm?: string;
-  /** Where tokens may come from. Default `['header']`. */
+  /**
+   * Where tokens may come from. Default `['header']`; add `'query'`, `'body'` or
+   * `{ cookie: '__Host-access_token' }` (a same-site web client only: see {@link TokenLocation}).
+   */
   tokenLocations?: readonly TokenLocation[];
+  /**
+   * Your own revocation check, called after every other check on every request (cached tokens
+   * included): `true` → 401 `invalid_token`; a throw → 503. See {@link RevocationCheck}.
+   */
+  isRevoked?: RevocationCheck;
   /** RFC 7662 introspection for opaque tokens (and, with `mode: 'always'`, for every token). */
   introspection?: IntrospectionOptions;
   /** DPoP sender-constrained tokens (RFC 9449): proof checks, replay detection, server nonces. */
@@ -94,7 +120,25 @@ export interface TokenGuardOptions {
   allowInsecureRequests?: boolean;
   /** The public origin (and path prefix) of this API behind a proxy, e.g. `https://api.example.com`; adapters then build request URLs from it instead of the Host header. */
   publicUrl?: string;
+  /**
+   * Where the guard says why: each rejected request at `debug` (reason, expected and actual
+   * values), upstream trouble at `warn` once per change of state. `console`, pino, Nest's
+   * `Logger`, … (see `TokenGuardLogger`). Default: none (the Fastify and NestJS adapters and
+   * Express's `requireToken()` pass their own; `false` turns that off too).
+   */
+  logger?: TokenGuardLogger | false;
+  /**
+   * What the adapters do at start-up: `'fail'` fetches the issuer's metadata and keys and refuses
+   * to start when they cannot be had (naming the URL and the cause), `'warn'` fetches them and
+   * starts anyway with a warning, `false` (default) fetches them on the first request.
+   * `createTokenGuard()` itself never fetches anything: Fastify's plugin does it `onReady`,
+   * NestJS's module on init, Express's `warmUp()` when called.
+   */
+  warmUp?: WarmUpMode;
 }
+
+/** See {@link TokenGuardOptions.warmUp}. */
+export type WarmUpMode = 'fail' | 'warn' | false;
 
 /** The validated options of a guard, before anything is built from them. Internal. */
 export interface GuardSettings {
@@ -119,6 +163,12 @@ export interface GuardSettings {
     | { settings: ResolvedDpop; replayStore: Store | undefined; replayCapacity: number | undefined }
     | undefined;
   readonly mtls: ResolvedMtls | undefined;
+  readonly log: LogSink | undefined;
+  /** `undefined`: not set (each adapter has its default). */
+  readonly warmUp: WarmUpMode | undefined;
+  /** The `isRevoked` option. */
+  readonly isRevoked: RevocationCheck | undefined;
+  readonly spiffe: SpiffeSettings | undefined;
 }
 
 const KNOWN_OPTIONS = [
@@ -132,6 +182,10 @@ const KNOWN_OPTIONS = [
   'maxTokenAge',
   'accessTokenProfile',
   'tokenTypes',
+  'clientIdClaim',
+  'scopeClaims',
+  'clientBinding',
+  'spiffe',
   'maxTokenLength',
   'scopes',
   'anyScopes',
@@ -139,6 +193,7 @@ const KNOWN_OPTIONS = [
   'resource',
   'realm',
   'tokenLocations',
+  'isRevoked',
   'store',
   'cache',
   'jwks',
@@ -149,38 +204,9 @@ const KNOWN_OPTIONS = [
   'introspection',
   'dpop',
   'mtls',
+  'logger',
+  'warmUp',
 ];
-
-function resolveResource(value: unknown, allowInsecure: boolean): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') fail('"resource" must be a URL string');
-  const url = checkUrl(value as string, 'resource', allowInsecure);
-  if (url.search || url.hash) fail('"resource" must not have a query or fragment (RFC 9728 §1.2)');
-  return value as string;
-}
-
-function resolvePublicUrl(value: unknown): URL | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') fail('"publicUrl" must be a URL string');
-  const url = checkUrl(value as string, 'publicUrl', true);
-  if (url.search || url.hash || url.username || url.password) {
-    fail(
-      '"publicUrl" must be an origin with an optional path, without query, fragment or credentials',
-    );
-  }
-  return url;
-}
-
-function checkStore(store: unknown, name: string, members: readonly string[]): void {
-  if (
-    store !== undefined &&
-    (typeof store !== 'object' ||
-      store === null ||
-      members.some((member) => typeof (store as Record<string, unknown>)[member] !== 'function'))
-  ) {
-    fail(`"${name}" must implement get, set and setIfAbsent`);
-  }
-}
 
 /**
  * Validates the options of a guard, each feature by its own resolver (JWT, extraction, DPoP,
@@ -196,7 +222,11 @@ export function resolveOptions(options: TokenGuardOptions): GuardSettings {
   if (options.fetch !== undefined && typeof options.fetch !== 'function')
     fail('"fetch" must be a function');
 
-  const jwt = resolveJwt(options, allowInsecure);
+  const spiffe = resolveSpiffe(options.spiffe, options.audience, allowInsecure);
+  const jwt = resolveJwt(options, allowInsecure, spiffe !== undefined);
+  if (spiffe !== undefined && jwt.secret !== undefined) {
+    fail('"secret" cannot be used with "spiffe": JWT-SVIDs are signed with the bundle\'s keys');
+  }
   const extract = resolveExtract(options);
   const validityRules = compileClaimRules(options.claims, 'claims');
   const guardLevel = readRequirements(
@@ -218,6 +248,10 @@ export function resolveOptions(options: TokenGuardOptions): GuardSettings {
     fail(
       '"dpop.replayCapacity" sizes the built-in replay memory; with "store" or "dpop.replayStore", size that store instead (createMemoryStore({ replayCapacity }))',
     );
+  }
+  const warmUp = options.warmUp;
+  if (warmUp !== undefined && warmUp !== false && warmUp !== 'fail' && warmUp !== 'warn') {
+    fail('"warmUp" must be "fail", "warn" or false');
   }
   const introspection = resolveIntrospection(
     options.introspection,
@@ -247,5 +281,9 @@ export function resolveOptions(options: TokenGuardOptions): GuardSettings {
     introspection,
     dpop,
     mtls,
+    log: resolveLogger(options.logger),
+    warmUp,
+    isRevoked: resolveRevocation(options.isRevoked),
+    spiffe,
   };
 }

@@ -1,4 +1,5 @@
 import { InvalidRequestError } from './errors.js';
+import { checkUrl, fail } from './lib/validate.js';
 import type { RequestView, TokenRequest } from './request.js';
 
 /** What an adapter knows about where a request arrived, after its framework's proxy handling. */
@@ -65,4 +66,16 @@ export function requestUrl(
   publicUrl: URL | undefined,
 ): string {
   return 'url' in request ? request.url : buildRequestUrl(request, publicUrl);
+}
+
+export function resolvePublicUrl(value: unknown): URL | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') fail('"publicUrl" must be a URL string');
+  const url = checkUrl(value as string, 'publicUrl', true);
+  if (url.search || url.hash || url.username || url.password) {
+    fail(
+      '"publicUrl" must be an origin with an optional path, without query, fragment or credentials',
+    );
+  }
+  return url;
 }

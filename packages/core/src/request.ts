@@ -31,6 +31,12 @@ export interface TokenRequest {
   rawHeaders?: readonly string[];
   /** The parsed `application/x-www-form-urlencoded` body, for `tokenLocations: ['body']`. */
   body?: unknown;
+  /**
+   * The cookies a framework's cookie parser already read (cookie-parser's `req.cookies`,
+   * `@fastify/cookie`'s `request.cookies`), for a cookie in `tokenLocations`. Without it core
+   * parses the `Cookie` header itself.
+   */
+  cookies?: Readonly<Record<string, unknown>>;
   /** The TLS client certificate (`socket.getPeerCertificate()` or from a trusted proxy), for mTLS-bound tokens. */
   clientCertificate?: ClientCertificate;
 }
@@ -45,7 +51,7 @@ export interface ClientCertificate {
  * A request as an adapter sees it: where it arrived, as its framework resolved it behind the
  * proxies it trusts. Core builds the public URL from these parts (or from the guard's `publicUrl`)
  * only when it needs it, for a query token or the DPoP `htu`, and validates the Host then (a 400
- * `invalid_request` when it is not a valid `host[:port]`). `body` and `clientCertificate` may be
+ * `invalid_request` when it is not a valid `host[:port]`). `body`, `cookies` and `clientCertificate` may be
  * getters: core reads them only when it needs them. `guard.authenticate()` takes it in place of
  * a {@link TokenRequest}; `@tokenguard/core/adapter`'s `requestView()` makes one from a framework's
  * request.
@@ -77,6 +83,11 @@ export interface RequestView {
   readonly rawHeaders?: readonly string[];
   /** The parsed `application/x-www-form-urlencoded` body, for `tokenLocations: ['body']`. */
   readonly body?: unknown;
+  /**
+   * The cookies the framework's cookie parser read, when one ran, for a cookie in
+   * `tokenLocations`; without it core parses the `Cookie` header itself.
+   */
+  readonly cookies?: Readonly<Record<string, unknown>>;
   /** The TLS client certificate, for mTLS-bound tokens. */
   readonly clientCertificate?: ClientCertificate;
 }

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { fail } from './lib/validate.js';
 
 /**
  * Shared state for the DPoP `jti` replay memory and the introspection cache. The default
@@ -199,4 +200,15 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       return true;
     },
   };
+}
+
+export function checkStore(store: unknown, name: string, members: readonly string[]): void {
+  if (
+    store !== undefined &&
+    (typeof store !== 'object' ||
+      store === null ||
+      members.some((member) => typeof (store as Record<string, unknown>)[member] !== 'function'))
+  ) {
+    fail(`"${name}" must implement get, set and setIfAbsent`);
+  }
 }

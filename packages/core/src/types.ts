@@ -39,13 +39,25 @@ export interface AuthContext<TClaims extends object = AccessTokenClaims> {
   readonly subject?: string;
   /**
    * A stable key for the caller, to store data by: `${iss}|${sub}` (`sub` alone is only unique
-   * per issuer), or `${iss}|client:${client_id}` for a token without `sub`. Absent when the token
+   * per issuer), or `${iss}|client:${client_id}` for a token without `sub`; a JWT-SVID's SPIFFE ID
+   * (unique across trust domains, and never an `https:` issuer's key). Absent when the token
    * names neither. Collision-free: `%` and `|` in the issuer, `%` in the subject and a subject's
    * leading `client:` are percent-encoded.
    */
   readonly principalId?: string;
+  /** The client the token was issued to: `client_id`, else `azp`, or the claims `clientIdClaim` names. */
   readonly clientId?: string;
+  /**
+   * The scopes: `scope` (else `scp`), plus the values of `scopeClaims` under their prefixes
+   * (roles, groups, permissions: `role:admin`).
+   */
   readonly scopes: ReadonlySet<string>;
+  /**
+   * For a SPIFFE JWT-SVID: the workload's SPIFFE ID (its `sub`, syntax-checked, of a trusted
+   * trust domain, on the allow-list). It is then also `subject` and `principalId`, and `issuer`
+   * is `spiffe://<trust domain>`.
+   */
+  readonly spiffeId?: string;
   readonly expiresAt?: Date;
   /** The token's sender constraint (RFC 7800 `cnf`), checked against the request. */
   readonly confirmation?: Readonly<{ jkt?: string; 'x5t#S256'?: string }>;
@@ -77,6 +89,32 @@ export interface TokenGuard {
     request: TokenRequest | RequestView,
     requirements: AuthRequirements,
   ): Promise<AuthContext<TClaims> | undefined>;
+  /**
+   * Verifies a token without a request, for in-process and non-HTTP callers (a queue consumer, a
+   * WebSocket message, a CLI): the same checks as `authenticate()` — the verified-token cache,
+   * the JWT checks or introspection, the guard's claim rules, then the requirements — with the
+   * token as a bearer token. Resolves to the {@link AuthContext} (`scheme: 'Bearer'`) or rejects
+   * with the same `AuthError` a request would get.
+   *
+   * Sender-constrained tokens stay request-bound: a DPoP-bound token (`cnf.jkt`) is refused
+   * (`dpop.bound_token_as_bearer`), since only a proof made for a request shows its holder has
+   * the key, and so is a certificate-bound one (`cnf["x5t#S256"]`): use `authenticate()` with
+   * the request (a WebSocket upgrade is one). A string that is not a token (spaces, other
+   * characters than RFC 6750's) is a 400 `invalid_request`.
+   *
+   * @example
+   * ```ts
+   * queue.on('job', async (job) => {
+   *   const auth = await guard.verify(job.accessToken, { scopes: ['orders:write'] });
+   *   await placeOrder(auth.principalId, job.order);
+   * });
+   * ```
+   * @see https://www.rfc-editor.org/rfc/rfc9449#section-7.2
+   */
+  verify<TClaims extends object = AccessTokenClaims>(
+    token: string,
+    requirements?: AuthRequirements,
+  ): Promise<AuthContext<TClaims>>;
   /**
    * Checks further requirements (scopes, claims, step-up) for a request this guard already
    * authenticated, without authenticating again — a DPoP proof is single-use, so a second
@@ -114,7 +152,19 @@ export interface TokenGuard {
    * route is declared, not on the request path. Adapters call it when they register a route.
    */
   checkRequirements(requirements: AuthRequirements, name?: string): void;
-  /** Fetches discovery metadata and key sets now; rejects if one cannot be fetched. */
+  /**
+   * Fetches each issuer's discovery metadata and key set now (and the introspection endpoint
+   * when it is discovered), e.g. before a server starts listening. Rejects with an
+   * `UpstreamError` naming the URL (without credentials), the cause (`ECONNREFUSED`,
+   * `ENOTFOUND`, `ETIMEDOUT`, the HTTP status) and the issuer. The adapters call it at start-up
+   * when the `warmUp` option says so.
+   *
+   * @example
+   * ```ts
+   * await guard.warmUp(); // UpstreamError: tokenguard: the JWKS of issuer https://auth.example.com/ failed (https://auth.example.com/jwks): ECONNREFUSED
+   * server.listen(3000);
+   * ```
+   */
   warmUp(): Promise<void>;
   /** Closes the upstream connection pool. */
   close(): Promise<void>;

@@ -26,7 +26,7 @@ const full: ChallengeConfig = {
 const dpop: ChallengeConfig = { ...plain, dpopAlgs: 'ES256 EdDSA' };
 const request = {
   scheme: undefined,
-  fromQuery: false,
+  privateAnswer: false,
   crossOrigin: false,
   dpopNonce: undefined,
 } as const;
@@ -168,13 +168,13 @@ describe('response headers of a rejection', () => {
 
   it('marks answers to query-string tokens Cache-Control: private (RFC 6750 §2.3)', () => {
     expect(
-      attachHeaders(new InvalidTokenError('x'), plain, { ...request, fromQuery: true }).headers[
+      attachHeaders(new InvalidTokenError('x'), plain, { ...request, privateAnswer: true }).headers[
         'Cache-Control'
       ],
     ).toBe('private');
     // A 503 is never stored, wherever the token came from.
     expect(
-      attachHeaders(new ServiceUnavailableError('x'), plain, { ...request, fromQuery: true })
+      attachHeaders(new ServiceUnavailableError('x'), plain, { ...request, privateAnswer: true })
         .headers['Cache-Control'],
     ).toBe('no-store');
   });

@@ -222,3 +222,107 @@ describe('extractToken: query and body (RFC 6750 §2.2, §2.3), opt-in', () => {
     });
   });
 });
+
+describe('extractToken: a named cookie, opt-in', () => {
+  const NAME = '__Host-access_token';
+  const withCookie: ExtractOptions = {
+    ...headerOnly,
+    locations: { header: true, query: false, body: false, cookie: NAME },
+  };
+  const cookie = (value: string, extra: Partial<TokenRequest> = {}) =>
+    req({ headers: { cookie: value }, ...extra });
+
+  it('ignores every cookie unless one is named in tokenLocations', () => {
+    expect(extractToken(cookie(`${NAME}=tok`), headerOnly)).toBeUndefined();
+    expect(extractToken(cookie(`${NAME}=tok`), everywhere)).toBeUndefined();
+  });
+
+  it('reads the named cookie as a bearer token, among others, with optional whitespace', () => {
+    expect(
+      extractToken(cookie(`theme=dark; ${NAME}=abc.def-ghi_jkl; lang=en`), withCookie),
+    ).toEqual({
+      token: 'abc.def-ghi_jkl',
+      scheme: 'Bearer',
+      location: 'cookie',
+    });
+    expect(extractToken(cookie(`a=1;${NAME} = tok ;b=2`), withCookie)?.token).toBe('tok');
+    // Node joins repeated Cookie headers with "; "; an array is read the same way.
+    expect(
+      extractToken(cookie('', { headers: { cookie: ['a=1', `${NAME}=tok`] } }), withCookie)?.token,
+    ).toBe('tok');
+  });
+
+  it('reads a quoted or percent-encoded value as the cookie package does', () => {
+    expect(extractToken(cookie(`${NAME}="tok.en"`), withCookie)?.token).toBe('tok.en');
+    expect(extractToken(cookie(`${NAME}=tok%2Ben`), withCookie)?.token).toBe('tok+en');
+  });
+
+  it('matches the name exactly: another case, a prefix or a suffix is another cookie', () => {
+    for (const other of ['__host-access_token', 'access_token', `${NAME}2`, `x${NAME}`]) {
+      expect(extractToken(cookie(`${other}=tok`), withCookie)).toBeUndefined();
+    }
+  });
+
+  it('takes an emptied cookie (what a logout leaves) as no credentials', () => {
+    expect(extractToken(cookie(`${NAME}=`), withCookie)).toBeUndefined();
+    expect(extractToken(cookie(`${NAME}=""`), withCookie)).toBeUndefined();
+  });
+
+  it('applies the header rules: token68 charset (400) and maxTokenLength (401)', () => {
+    expect(rejection(() => extractToken(cookie(`${NAME}=a,b`), withCookie))).toEqual({
+      status: 400,
+      code: 'invalid_request',
+      reason: 'request.token_malformed',
+    });
+    expect(rejection(() => extractToken(cookie(`${NAME}=a%20b`), withCookie))).toMatchObject({
+      status: 400,
+    });
+    expect(
+      rejection(() => extractToken(cookie(`${NAME}=${'a'.repeat(8193)}`), withCookie)),
+    ).toEqual({
+      status: 401,
+      code: 'invalid_token',
+      reason: 'request.token_too_long',
+    });
+  });
+
+  it('refuses two cookies of that name (one planted by a sibling subdomain, say) with 400', () => {
+    expect(rejection(() => extractToken(cookie(`${NAME}=a; ${NAME}=b`), withCookie))).toEqual({
+      status: 400,
+      code: 'invalid_request',
+      reason: 'request.duplicate_cookie',
+    });
+    // Even when a framework's parser kept only the first.
+    expect(
+      rejection(() =>
+        extractToken(cookie(`${NAME}=a; ${NAME}=b`, { cookies: { [NAME]: 'a' } }), withCookie),
+      ),
+    ).toMatchObject({ status: 400, reason: 'request.duplicate_cookie' });
+  });
+
+  it('refuses a cookie and an Authorization header at once with 400 (one method only)', () => {
+    const both = cookie(`${NAME}=c`, {
+      headers: { cookie: `${NAME}=c`, authorization: 'Bearer h' },
+    });
+    expect(rejection(() => extractToken(both, withCookie))).toEqual({
+      status: 400,
+      code: 'invalid_request',
+      reason: 'request.multiple_methods',
+    });
+    // Another scheme carries no credentials, so the cookie is the only method.
+    const basic = req({ headers: { cookie: `${NAME}=c`, authorization: 'Basic dXNlcjpwYXNz' } });
+    expect(extractToken(basic, withCookie)?.location).toBe('cookie');
+  });
+
+  it("uses the framework's parsed cookies when a parser ran", () => {
+    // cookie-parser or @fastify/cookie already decoded the value.
+    const parsed = cookie(`${NAME}=raw`, { cookies: { [NAME]: 'from.framework' } });
+    expect(extractToken(parsed, withCookie)?.token).toBe('from.framework');
+    // The parser left the cookie out (a signed cookie, say): no credentials.
+    expect(extractToken(cookie(`${NAME}=raw`, { cookies: {} }), withCookie)).toBeUndefined();
+    // cookie-parser's JSON cookies (`j:…`) are not tokens.
+    expect(
+      rejection(() => extractToken(cookie(`${NAME}=j:1`, { cookies: { [NAME]: 1 } }), withCookie)),
+    ).toMatchObject({ status: 400, reason: 'request.token_malformed' });
+  });
+});

@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { optionsFromEnv } from '../src/env.js';
+import { ENV_VARIABLES, optionsFromEnv } from '../src/env.js';
 import { createTokenGuard } from '../src/index.js';
 import type { TokenGuardOptions } from '../src/options.js';
 
@@ -71,6 +72,26 @@ describe('createTokenGuard: configuration errors name the option', () => {
       'bad token location',
       { ...base, tokenLocations: ['cookie' as never] },
       '"tokenLocations" may only contain',
+    ],
+    [
+      'cookie location without a valid name',
+      { ...base, tokenLocations: ['header', { cookie: 'access token' }] },
+      '"tokenLocations[].cookie" must be a cookie name',
+    ],
+    [
+      'cookie location with other keys',
+      { ...base, tokenLocations: [{ cookie: 'at', path: '/' } as never] },
+      '"tokenLocations" entries are "header", "query", "body" or { cookie: "<name>" }',
+    ],
+    [
+      'two cookie locations',
+      { ...base, tokenLocations: [{ cookie: 'a' }, { cookie: 'b' }] },
+      '"tokenLocations" may name one cookie only',
+    ],
+    [
+      'isRevoked not a function',
+      { ...base, isRevoked: true as never },
+      '"isRevoked" must be a function (auth) => boolean | Promise<boolean>',
     ],
     ['bad scopes', { ...base, scopes: ['a b'] }, '"options.scopes"'],
     ['bad claims', { ...base, claims: { tenant: 5 as never } }, '"claims.tenant"'],
@@ -148,6 +169,15 @@ describe('optionsFromEnv', () => {
     });
   });
 
+  it('reads TOKENGUARD_TOKEN_COOKIE as a cookie location besides the header', () => {
+    expect(optionsFromEnv({ TOKENGUARD_TOKEN_COOKIE: '__Host-access_token' })).toEqual({
+      tokenLocations: ['header', { cookie: '__Host-access_token' }],
+    });
+    expect(() =>
+      createTokenGuard({ ...base, ...optionsFromEnv({ TOKENGUARD_TOKEN_COOKIE: 'a;b' }) }),
+    ).toThrow('"tokenLocations[].cookie" must be a cookie name');
+  });
+
   it('reads introspection and DPoP settings', () => {
     expect(
       optionsFromEnv({
@@ -192,6 +222,132 @@ describe('optionsFromEnv', () => {
     expect(() => createTokenGuard(optionsFromEnv({ TOKENGUARD_AUDIENCE: 'x' }))).toThrow(
       '"issuer" is required',
     );
+  });
+
+  it('refuses an unknown TOKENGUARD_* variable, naming the closest one', () => {
+    expect(() =>
+      optionsFromEnv({ TOKENGUARD_ISSUER: 'https://a.example/', TOKENGUARD_AUDIANCE: 'x' }),
+    ).toThrow(
+      new TypeError(
+        'tokenguard: unknown environment variable "TOKENGUARD_AUDIANCE"; did you mean "TOKENGUARD_AUDIENCE"? (the variables tokenguard reads are listed in @tokenguard/core\'s README)',
+      ),
+    );
+    expect(() => optionsFromEnv({ TOKENGUARD_TOKEN_TYPE: 'JWT' })).toThrow(
+      'did you mean "TOKENGUARD_TOKEN_TYPES"?',
+    );
+    expect(() => optionsFromEnv({ TOKENGUARD_COLOUR: 'blue' })).toThrow(
+      /unknown environment variable "TOKENGUARD_COLOUR" \(/,
+    );
+    // Other prefixes are not ours.
+    expect(optionsFromEnv({ TOKENGUARDIAN: 'x', MY_TOKENGUARD_X: 'y' })).toEqual({});
+  });
+
+  it('has a variable for every option a deployment varies', () => {
+    const options = optionsFromEnv({
+      TOKENGUARD_TOKEN_TYPES: 'JWT, application/jwt',
+      TOKENGUARD_PUBLIC_URL: 'https://api.example.com/v1',
+      TOKENGUARD_ACCESS_TOKEN_PROFILE: 'rfc9068',
+      TOKENGUARD_MAX_TOKEN_AGE: '3600',
+      TOKENGUARD_TOKEN_LOCATIONS: 'header,query',
+      TOKENGUARD_SCOPES: 'api',
+      TOKENGUARD_ANY_SCOPES: 'orders:read,orders:admin',
+      TOKENGUARD_JWKS_TIMEOUT: '2.5',
+      TOKENGUARD_JWKS_COOLDOWN: '10',
+      TOKENGUARD_INTROSPECTION_CLIENT_ID: 'api',
+      TOKENGUARD_INTROSPECTION_CLIENT_AUTH: 'client_secret_post',
+      TOKENGUARD_INTROSPECTION_TIMEOUT: '1',
+      TOKENGUARD_INTROSPECTION_CACHE_TTL: '30',
+      TOKENGUARD_DPOP_ALGORITHMS: 'ES256,EdDSA',
+      TOKENGUARD_MTLS: 'required',
+      TOKENGUARD_MTLS_CERTIFICATE_HEADER: 'x-ssl-client-cert',
+      TOKENGUARD_ALLOW_INSECURE_REQUESTS: 'false',
+      TOKENGUARD_WARM_UP: 'fail',
+      TOKENGUARD_LOG: 'off',
+    });
+    expect(options).toEqual({
+      tokenTypes: ['JWT', 'application/jwt'],
+      publicUrl: 'https://api.example.com/v1',
+      accessTokenProfile: 'rfc9068',
+      maxTokenAge: 3600,
+      tokenLocations: ['header', 'query'],
+      scopes: ['api'],
+      anyScopes: ['orders:read', 'orders:admin'],
+      jwks: { timeout: 2.5, cooldown: 10 },
+      introspection: {
+        clientId: 'api',
+        clientAuth: 'client_secret_post',
+        timeout: 1,
+        cacheTtl: 30,
+      },
+      dpop: { algorithms: ['ES256', 'EdDSA'] },
+      mtls: { required: true, certificateHeader: 'x-ssl-client-cert' },
+      allowInsecureRequests: false,
+      warmUp: 'fail',
+      logger: false,
+    });
+    expect(optionsFromEnv({ TOKENGUARD_LOG: 'debug' }).logger).toMatchObject({ level: 'debug' });
+    expect(optionsFromEnv({ TOKENGUARD_WARM_UP: 'off' }).warmUp).toBe(false);
+    expect(() => optionsFromEnv({ TOKENGUARD_WARM_UP: 'yes' })).toThrow(
+      'tokenguard: "TOKENGUARD_WARM_UP" (warmUp) must be fail, warn or off',
+    );
+  });
+
+  it("lists every variable in the README's table, and no other", () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(
+      readme.indexOf('## Environment variables'),
+      readme.indexOf('## When a request is rejected'),
+    );
+    const documented = [...section.matchAll(/^\| `(TOKENGUARD_\w+)` \| `([\w.]+)` \|/gm)].map(
+      (match) => `${match[1]} ${match[2]}`,
+    );
+    expect(documented).toEqual(
+      ENV_VARIABLES.map((variable) => `${variable.name} ${variable.option}`),
+    );
+  });
+
+  it("adds the table's variables to a provider's preset, and names a misspelled provider variable", () => {
+    const options = optionsFromEnv({
+      TOKENGUARD_PROVIDER: 'auth0',
+      TOKENGUARD_AUTH0_DOMAIN: 'example.us.auth0.com',
+      TOKENGUARD_AUDIENCE: 'https://api.example.com',
+      TOKENGUARD_DPOP: 'required',
+      TOKENGUARD_WARM_UP: 'fail',
+    });
+    expect(options).toMatchObject({
+      issuer: 'https://example.us.auth0.com/',
+      audience: 'https://api.example.com',
+      dpop: { mode: 'required' },
+      warmUp: 'fail',
+    });
+    expect(() =>
+      optionsFromEnv({
+        TOKENGUARD_PROVIDER: 'auth0',
+        TOKENGUARD_AUTH0_DOMAIN: 'example.us.auth0.com',
+        TOKENGUARD_AUDIENCE: 'x',
+        TOKENGUARD_AUTH0_DOMIAN: 'typo.example',
+      }),
+    ).toThrow('did you mean "TOKENGUARD_AUTH0_DOMAIN"?');
+  });
+
+  it('refuses two variables that set the same option', () => {
+    expect(() =>
+      optionsFromEnv({ TOKENGUARD_TOKEN_LOCATIONS: 'header', TOKENGUARD_TOKEN_COOKIE: 'at' }),
+    ).toThrow(
+      'tokenguard: "TOKENGUARD_TOKEN_LOCATIONS" and "TOKENGUARD_TOKEN_COOKIE" both set tokenLocations; set one of them',
+    );
+  });
+
+  it('turns a feature on with any of its variables, so a missing client id is named', () => {
+    expect(() =>
+      createTokenGuard(
+        optionsFromEnv({
+          TOKENGUARD_ISSUER: 'https://a.example/',
+          TOKENGUARD_AUDIENCE: 'x',
+          TOKENGUARD_INTROSPECTION_CLIENT_SECRET: 's',
+        }),
+      ),
+    ).toThrow('"introspection.clientId" is required');
   });
 
   it('rejects a malformed number, naming the variable', () => {

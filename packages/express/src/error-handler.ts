@@ -1,6 +1,6 @@
 import { isAuthError } from '@tokenguard/core';
 import type { ErrorRequestHandler } from 'express';
-import { setHeaders } from './lib/headers.js';
+import { sendAuthError } from './lib/send-auth-error.js';
 
 /**
  * An error middleware that answers tokenguard's `AuthError`s as RFC 6750 describes: the status,
@@ -8,17 +8,18 @@ import { setHeaders } from './lib/headers.js';
  * JSON body `{ "error", "error_description" }`; a request without credentials gets a bare 401
  * with no body. `Access-Control-Expose-Headers` is merged with the value a CORS middleware set.
  * Every other error is passed on to the next error handler, untouched. It does NOT log: the
- * internal reason is on `err.reason` and core's diagnostics channels.
+ * guard's `logger` does, and the internal reason is on `err.reason` and `err.details`.
  *
- * Mount it after your routes. Without it, Express's default handler still answers with the right
- * status and challenge (from `err.status` and `err.headers`), with an HTML body.
+ * Only needed with `forwardErrors: true`: by default `requireToken()` answers rejections itself,
+ * exactly this way. With forwarding, mount it after your own handler for `AuthError`s, so that
+ * what yours leaves is still answered right (Express's default handler would send HTML).
  *
  * @example
  * ```ts
- * app.use(requireToken());
+ * app.use(requireToken({ forwardErrors: true }));
  * app.get('/orders', listOrders);
+ * app.use(myErrorHandler); // sees the AuthError first
  * app.use(authErrorHandler());
- * app.use((err, req, res, next) => { … }); // everything else
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
  */
@@ -28,14 +29,6 @@ export function authErrorHandler(): ErrorRequestHandler {
       next(err);
       return;
     }
-    const { status, headers, body } = err.toResponse();
-    res.status(status);
-    setHeaders(res, headers);
-    if (body === undefined) {
-      res.end();
-      return;
-    }
-    res.setHeader('Content-Length', Buffer.byteLength(body));
-    res.end(body);
+    sendAuthError(res, err);
   };
 }

@@ -8,6 +8,7 @@ export type ExpressRequest = Pick<
   Request,
   | 'app'
   | 'body'
+  | 'cookies'
   | 'get'
   | 'headers'
   | 'host'
@@ -47,11 +48,20 @@ function isExpress4(req: ExpressRequest): boolean {
   return typeof (req as unknown as { param?: unknown }).param === 'function';
 }
 
+/** `req.cookies` when cookie-parser (or another parser) filled it in. */
+function parsedCookies(cookies: unknown): Readonly<Record<string, unknown>> | undefined {
+  return typeof cookies === 'object' && cookies !== null
+    ? (cookies as Record<string, unknown>)
+    : undefined;
+}
+
 /**
  * How core reads an Express request (`@tokenguard/core/adapter`'s `requestView()`): the protocol
  * and Host as Express's `trust proxy` setting resolves them (`req.protocol`, {@link requestHost}),
  * the path as received (`req.originalUrl`, unchanged by mounting), the body a body parser such as
- * `express.urlencoded()` left (for `tokenLocations: ['body']`) and the TLS socket. Core reads the
+ * `express.urlencoded()` left (for `tokenLocations: ['body']`), the cookies `cookie-parser` left
+ * in `req.cookies` when it runs before the guard (without it core parses the `Cookie` header; for
+ * a cookie in `tokenLocations`) and the TLS socket. Core reads the
  * URL parts only for a query token or the DPoP `htu`, builds the URL from them (or from the
  * guard's `publicUrl`) and validates the Host (400 on a bad one).
  */
@@ -63,5 +73,6 @@ export const expressReader: RequestReader<ExpressRequest> = {
   host: requestHost,
   path: (req) => req.originalUrl,
   body: (req) => req.body as unknown,
+  cookies: (req) => parsedCookies(req.cookies),
   socket: (req) => req.socket,
 };

@@ -1,5 +1,11 @@
-import { type AuthRequirements, type ClaimRules, validateRequirements } from '@tokenguard/core';
+import {
+  type AuthRequirements,
+  type ClaimRules,
+  isAuthError,
+  validateRequirements,
+} from '@tokenguard/core';
 import { authorizeRequest, requestState } from '@tokenguard/core/adapter';
+import { forwardsRejections, sendAuthError } from './lib/send-auth-error.js';
 import type { AuthMiddleware } from './types.js';
 
 let warned = false;
@@ -22,12 +28,15 @@ function warnNotAuthenticated(name: string): void {
  */
 function authorizeWith(name: string, requirements: Readonly<AuthRequirements>): AuthMiddleware {
   validateRequirements(requirements, name);
-  return (req, _res, next) => {
+  return (req, res, next) => {
     if (requestState(req) === undefined) warnNotAuthenticated(name);
     try {
       authorizeRequest(req, requirements);
     } catch (error) {
-      next(error);
+      // Answered as the requireToken() before it answers: here, unless it forwards.
+      if (isAuthError(error) && !forwardsRejections(req) && !res.headersSent) {
+        sendAuthError(res, error);
+      } else next(error);
       return;
     }
     next();

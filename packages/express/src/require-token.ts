@@ -1,17 +1,26 @@
 import type { ServerResponse } from 'node:http';
-import type { AuthContext, AuthRequirements, TokenGuard } from '@tokenguard/core';
+import {
+  type AuthContext,
+  type AuthRequirements,
+  isAuthError,
+  type TokenGuard,
+} from '@tokenguard/core';
 import { authenticateNow } from '@tokenguard/core/adapter';
 import type { NextFunction } from 'express';
+import { withGuard } from './lib/guard-of.js';
 import { setHeaders } from './lib/headers.js';
 import { resolveGuard } from './lib/resolve-guard.js';
+import { forwardRejections, sendAuthError } from './lib/send-auth-error.js';
 import { expressReader } from './request.js';
 import type { AuthClaims, AuthMiddleware, GuardOptions, RouteRequirements } from './types.js';
 
 function authenticateWith(
   guard: TokenGuard,
   requirements: Readonly<AuthRequirements> | undefined,
+  forwardErrors: boolean,
 ): AuthMiddleware {
-  return (req, res, next) => {
+  const middleware: AuthMiddleware = (req, res, next) => {
+    if (forwardErrors) forwardRejections(req);
     let outcome: AuthContext | undefined | Promise<AuthContext | undefined>;
     try {
       // The same requirements object on every request: core compiles it once. A request this
@@ -20,16 +29,20 @@ function authenticateWith(
       // key set to fetch, a proof to remember): a cache hit goes on to next() at once.
       outcome = authenticateNow(guard, req, expressReader, requirements);
     } catch (error) {
-      next(error);
+      rejected(res, next, error, forwardErrors);
       return;
     }
     if (outcome instanceof Promise) {
       // Express 4 ignores a returned promise: errors must reach next() explicitly.
-      outcome.then((auth) => accepted(req, res, next, auth), next);
+      outcome.then(
+        (auth) => accepted(req, res, next, auth),
+        (error: unknown) => rejected(res, next, error, forwardErrors),
+      );
       return;
     }
     accepted(req, res, next, outcome);
   };
+  return withGuard(middleware, guard);
 }
 
 function accepted(
@@ -45,6 +58,40 @@ function accepted(
   next();
 }
 
+function rejected(
+  res: ServerResponse,
+  next: NextFunction,
+  error: unknown,
+  forwardErrors: boolean,
+): void {
+  // Right by default: the RFC 6750 answer, not Express's HTML error page (nor a stack in the log
+  // for every rejected request). Anything else must reach next() explicitly.
+  if (!forwardErrors && isAuthError(error) && !res.headersSent) sendAuthError(res, error);
+  else next(error);
+}
+
+/**
+ * Authenticates the request with a guard (its own, from these options; the one given; or, with
+ * no guard options, the one built from `TOKENGUARD_*`), checks the requirements, and sets
+ * `req.auth`. A rejected request is answered right here, the RFC 6750 / RFC 9449 way: the status,
+ * `WWW-Authenticate` (and `Retry-After`, `DPoP-Nonce`, …) and the JSON body
+ * `{ error, error_description }` (none for a request without credentials) — no HTML, no stack,
+ * nothing logged above the guard logger's debug. With `forwardErrors: true`, the `AuthError` goes
+ * to `next(err)` instead, for an error handler of your own (then mount `authErrorHandler()`
+ * after it).
+ *
+ * A guard this creates logs upstream trouble (an issuer down, recovered) to `console.warn`, once
+ * per change, unless its options say `logger` (`console` adds a debug line per rejection; `false`
+ * is silent).
+ *
+ * @example
+ * ```ts
+ * app.use(requireToken()); // TOKENGUARD_ISSUER, TOKENGUARD_AUDIENCE
+ * app.post('/orders', requireToken({ scopes: ['orders:write'] }), createOrder);
+ * app.use('/admin', requireToken(guard, { scopes: ['admin'], forwardErrors: true }));
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
+ */
 export function requireToken(options?: GuardOptions): AuthMiddleware;
 export function requireToken(requirements: RouteRequirements): AuthMiddleware;
 export function requireToken(guard: TokenGuard, requirements?: RouteRequirements): AuthMiddleware;
@@ -52,8 +99,8 @@ export function requireToken(
   first?: TokenGuard | GuardOptions | RouteRequirements,
   second?: RouteRequirements,
 ): AuthMiddleware {
-  const { guard, requirements } = resolveGuard('requireToken', first, second);
-  return authenticateWith(guard, requirements);
+  const { guard, requirements, forwardErrors } = resolveGuard('requireToken', first, second);
+  return authenticateWith(guard, requirements, forwardErrors);
 }
 
 /**
@@ -77,6 +124,8 @@ export function optionalToken(
   first?: TokenGuard | GuardOptions | RouteRequirements,
   second?: RouteRequirements,
 ): AuthMiddleware {
-  const { guard, requirements } = resolveGuard('optionalToken', first, second, { optional: true });
-  return authenticateWith(guard, requirements);
+  const { guard, requirements, forwardErrors } = resolveGuard('optionalToken', first, second, {
+    optional: true,
+  });
+  return authenticateWith(guard, requirements, forwardErrors);
 }

@@ -43,10 +43,29 @@ export interface AuthClaims extends AccessTokenClaims {}
  * ```
  */
 export type GuardOptions = TokenGuardOptions &
+  ExpressOptions &
   (
     | { issuer: string | readonly string[] }
     | { issuers: readonly IssuerOptions[]; issuer?: string | readonly string[] }
   );
+
+/**
+ * What the Express middlewares take besides guard options and requirements, in either object.
+ *
+ * @example
+ * ```ts
+ * app.use(requireToken({ forwardErrors: true })); // your error handler answers AuthErrors
+ * ```
+ */
+export interface ExpressOptions {
+  /**
+   * `true`: a rejected request goes to `next(err)` with core's `AuthError` (status, code,
+   * headers, reason, details), for an error handler of your own; mount `authErrorHandler()`
+   * after it. Default `false`: the middleware answers with the RFC 6750 response itself. The
+   * `requireScopes()`, `requireAnyScope()` and `requireClaims()` after it do the same.
+   */
+  forwardErrors?: boolean;
+}
 
 /**
  * What one route requires of an authenticated request, on top of the guard's own checks: core's
@@ -59,7 +78,7 @@ export type GuardOptions = TokenGuardOptions &
  * app.post('/orders', requireToken(canWrite), createOrder);
  * ```
  */
-export type RouteRequirements = Omit<AuthRequirements, 'optional'>;
+export type RouteRequirements = Omit<AuthRequirements, 'optional'> & ExpressOptions;
 
 /**
  * The middlewares this package returns. They accept any route's request types, so putting one in

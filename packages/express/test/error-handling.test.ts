@@ -7,7 +7,7 @@ import {
 import { type AuthorizationServer, createAuthorizationServer } from '@tokenguard/testing';
 import type { ErrorRequestHandler, Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { authErrorHandler, requireToken } from '../src/index.js';
+import { authErrorHandler, requireScopes, requireToken } from '../src/index.js';
 import { bearer, EXPRESS_VERSIONS, listen, send } from './helpers.js';
 
 const METADATA = `${CONFORMANCE_RESOURCE}/.well-known/oauth-protected-resource`;
@@ -31,24 +31,89 @@ afterAll(async () => {
 });
 
 describe.each(EXPRESS_VERSIONS)('errors on %s', (_name, createApp) => {
-  function withRoutes(app: Express): Express {
-    app.get('/me', requireToken(guard), (req, res) => {
+  function withRoutes(app: Express, forwardErrors = false): Express {
+    // The default says nothing about errors: only forwarding is an option to state.
+    const choice = forwardErrors ? { forwardErrors } : {};
+    app.get('/me', requireToken(guard, choice), (req, res) => {
       res.json({ subject: req.auth?.subject });
     });
-    app.post('/orders', requireToken(guard, { scopes: ['orders:write'] }), (_req, res) => {
-      res.status(201).end();
-    });
+    app.post(
+      '/orders',
+      requireToken(guard, { scopes: ['orders:write'], ...choice }),
+      (_req, res) => {
+        res.status(201).end();
+      },
+    );
+    app.get(
+      '/orders/:id',
+      requireToken(guard, choice),
+      requireScopes('orders:admin'),
+      (_req, res) => {
+        res.end();
+      },
+    );
     app.get('/boom', () => {
       throw new Error('not an auth error');
     });
     return app;
   }
 
-  it("Express's default handler answers with the status and the challenge", async () => {
-    // Production mode keeps finalhandler's body to the status text. Outside env 'test' Express
-    // also logs every error's stack to stderr: one more reason to mount authErrorHandler().
-    const app = createApp().set('env', 'production');
-    const server = await listen(withRoutes(app));
+  it('right by default: with no error handler, the RFC 6750 answer with a JSON body, and no log', async () => {
+    // Production mode: Express's own handler would send an HTML page and log a stack for each.
+    const app = withRoutes(createApp().set('env', 'production'));
+    const server = await listen(app);
+    const logged = ['error', 'warn', 'log', 'info'].map((level) =>
+      vi.spyOn(console, level as 'error').mockImplementation(() => {}),
+    );
+    try {
+      const expired = await send(`${server.baseUrl}/me`, {
+        headers: bearer(await as.mintAccessToken({}, { expiresIn: -120 })),
+      });
+      expect(expired).toMatchObject({
+        status: 401,
+        headers: {
+          'www-authenticate': `Bearer realm="${CONFORMANCE_REALM}", error="invalid_token", error_description="The access token expired", resource_metadata="${METADATA}"`,
+          'content-type': 'application/json',
+        },
+        json: { error: 'invalid_token', error_description: 'The access token expired' },
+      });
+      const forbidden = await send(`${server.baseUrl}/orders`, {
+        method: 'POST',
+        headers: bearer(await as.mintAccessToken({ scope: 'orders:read' })),
+      });
+      expect(forbidden.status).toBe(403);
+      expect(forbidden.json).toEqual({
+        error: 'insufficient_scope',
+        error_description: 'The access token lacks the required scope',
+      });
+      // requireScopes() after requireToken() answers the same way.
+      const admin = await send(`${server.baseUrl}/orders/1`, {
+        headers: bearer(await as.mintAccessToken({ scope: 'orders:read' })),
+      });
+      expect(admin.status).toBe(403);
+      expect(admin.headers['www-authenticate']).toContain('scope="orders:admin"');
+      expect(admin.json).toEqual(forbidden.json);
+      const malformed = await send(`${server.baseUrl}/me`, {
+        headers: { authorization: 'Bearer' },
+      });
+      expect(malformed.status).toBe(400);
+      expect(malformed.json).toEqual({
+        error: 'invalid_request',
+        error_description: 'The request is malformed',
+      });
+      for (const reply of [expired, forbidden, admin, malformed]) {
+        expect(reply.text).not.toMatch(/<html|<pre|at \w+ \(/i);
+      }
+      for (const spy of logged) expect(spy).not.toHaveBeenCalled();
+    } finally {
+      for (const spy of logged) spy.mockRestore();
+      await server.close();
+    }
+  });
+
+  it("forwardErrors: true hands the AuthError to next(err): Express's default handler then answers with the status and the challenge", async () => {
+    const app = withRoutes(createApp().set('env', 'production'), true);
+    const server = await listen(app);
     const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
     try {
       const missing = await send(`${server.baseUrl}/me`);
@@ -56,37 +121,22 @@ describe.each(EXPRESS_VERSIONS)('errors on %s', (_name, createApp) => {
       expect(missing.headers['www-authenticate']).toBe(
         `Bearer realm="${CONFORMANCE_REALM}", resource_metadata="${METADATA}"`,
       );
-
-      const expired = await send(`${server.baseUrl}/me`, {
-        headers: bearer(await as.mintAccessToken({}, { expiresIn: -120 })),
-      });
-      expect(expired.status).toBe(401);
-      expect(expired.headers['www-authenticate']).toBe(
-        `Bearer realm="${CONFORMANCE_REALM}", error="invalid_token", error_description="The access token expired", resource_metadata="${METADATA}"`,
-      );
-
-      const forbidden = await send(`${server.baseUrl}/orders`, {
-        method: 'POST',
+      const forbidden = await send(`${server.baseUrl}/orders/1`, {
         headers: bearer(await as.mintAccessToken({ scope: 'orders:read' })),
       });
       expect(forbidden.status).toBe(403);
-      expect(forbidden.headers['www-authenticate']).toContain(
-        'error="insufficient_scope", error_description="The access token lacks the required scope", scope="orders:write"',
-      );
-      // The body is finalhandler's.
+      expect(forbidden.headers['www-authenticate']).toContain('scope="orders:admin"');
+      // The body and the log line are finalhandler's: why the default is to answer.
       expect(forbidden.text).toContain('Forbidden');
-      expect(logged).toHaveBeenCalledTimes(3);
-      expect(String(logged.mock.calls[1]?.[0])).toContain(
-        'InvalidTokenError: The access token expired',
-      );
+      expect(logged).toHaveBeenCalledTimes(2);
     } finally {
       logged.mockRestore();
       await server.close();
     }
   });
 
-  it('a user error handler can branch on err.code', async () => {
-    const app = withRoutes(createApp());
+  it('with forwardErrors, a user error handler can branch on err.code', async () => {
+    const app = withRoutes(createApp(), true);
     const handler: ErrorRequestHandler = (err, _req, res, next) => {
       const { code, status, headers } = err as AuthError;
       if (code === 'insufficient_scope') {

@@ -20,6 +20,7 @@ const EXPORTS = [
   'requireClaims',
   'requireScopes',
   'requireToken',
+  'warmUp',
 ];
 
 describe('the published package', () => {

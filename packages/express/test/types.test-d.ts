@@ -18,6 +18,7 @@ import {
   requireClaims,
   requireScopes,
   requireToken,
+  warmUp,
 } from '../src/index.js';
 
 // A claim the application declares, as users do with
@@ -113,5 +114,24 @@ describe('middleware signatures', () => {
     // @ts-expect-error: not a claim rule
     requireClaims({ tenant: { equal: 'acme' } });
     expectTypeOf<RouteRequirements>().not.toHaveProperty('optional');
+  });
+});
+
+describe('forwardErrors and warmUp', () => {
+  it('takes forwardErrors in guard options and requirements, and warmUp a guard or middleware', () => {
+    const guard: TokenGuard = createTokenGuard({ issuer: 'https://a.example/', audience: 'x' });
+    expectTypeOf(
+      requireToken({ issuer: 'https://a.example/', audience: 'x', forwardErrors: true }),
+    ).toEqualTypeOf<AuthMiddleware>();
+    expectTypeOf(
+      requireToken(guard, { scopes: ['a'], forwardErrors: true }),
+    ).toEqualTypeOf<AuthMiddleware>();
+    // @ts-expect-error a boolean
+    requireToken(guard, { forwardErrors: 'yes' });
+    expectTypeOf(warmUp()).toEqualTypeOf<Promise<void>>();
+    expectTypeOf(warmUp(guard, 'warn')).toEqualTypeOf<Promise<void>>();
+    expectTypeOf(warmUp(requireToken(guard))).toEqualTypeOf<Promise<void>>();
+    // @ts-expect-error not a mode
+    warmUp(guard, 'maybe');
   });
 });

@@ -6,7 +6,13 @@ import {
   type TokenGuard,
   type TokenGuardOptions,
 } from '@tokenguard/core';
-import { authenticateNow, pickRequirements, routeRequirements } from '@tokenguard/core/adapter';
+import {
+  authenticateNow,
+  pickRequirements,
+  requestState,
+  routeRequirements,
+  warmUpGuard,
+} from '@tokenguard/core/adapter';
 import type {
   FastifyInstance,
   FastifyReply,
@@ -24,6 +30,8 @@ const ROUTE = Symbol('tokenguard.route');
 const HOOK = Symbol('tokenguard.hook');
 /** Marks the hook `global: true` puts first on a route. */
 const GLOBAL = Symbol('tokenguard.global');
+/** Marks the hook that enforces a route's config when no hook of the plugin protects it. */
+const CONFIG = Symbol('tokenguard.config');
 const PLUGIN_KEYS = new Set(['guard', 'global', 'metadata', 'errorHandler']);
 /** tokenguard's own key in a route's `config`, besides the requirement keys. */
 const CONFIG_KEYS = ['public'];
@@ -99,13 +107,21 @@ async function tokenGuardPlugin(
     const guardOptions = Object.fromEntries(
       Object.entries(rest).filter(([key]) => !PLUGIN_KEYS.has(key)),
     ) as TokenGuardOptions;
+    const chosen = Object.keys(guardOptions).length === 0 ? optionsFromEnv() : guardOptions;
+    // The application's logger says why (rejections at debug, an issuer down at warn), unless
+    // the options name another one or `logger: false`.
     guard = createTokenGuard(
-      Object.keys(guardOptions).length === 0 ? optionsFromEnv() : guardOptions,
+      chosen.logger === undefined ? { ...chosen, logger: fastify.log } : chosen,
     );
     fastify.addHook('onClose', async () => {
       await guard.close();
     });
   }
+  // Fail fast or start and warn: `warmUp` fetches the issuer's metadata and keys before the
+  // server is ready (`app.ready()`, `app.listen()` reject with core's UpstreamError on 'fail').
+  fastify.addHook('onReady', async () => {
+    await warmUpGuard(guard, options.warmUp, fastify.log);
+  });
   // Identifies this registration's routes and hooks.
   const owner = {};
   // Body tokens are only there after parsing: authenticate in preValidation then.
@@ -143,6 +159,16 @@ async function tokenGuardPlugin(
   const routeHook = (requirements: Readonly<AuthRequirements>): onRequestHookHandler =>
     function authenticateRoute(request, reply, done) {
       run(request, reply, requirements, done);
+    };
+
+  // Without `global`, a route whose config declares requirements and that no hook of this plugin
+  // authenticated (neither its own nor one added to its context, which run before it) is
+  // authenticated here, with them: a declared requirement is never dropped.
+  const configHook = (requirements: Readonly<AuthRequirements>): onRequestHookHandler =>
+    function enforceRouteConfig(request, reply, done) {
+      const seen = requestState(request);
+      if (seen?.guard === guard && seen.request !== undefined) done();
+      else run(request, reply, requirements, done);
     };
 
   const routeState = (request: FastifyRequest): RouteState | undefined => {
@@ -255,7 +281,24 @@ async function tokenGuardPlugin(
         }
       }
     }
-    if (!global || isPublic) return;
+    if (!global) {
+      if (hooks.length === 0 && Object.keys(fromConfig).length > 0) {
+        // Last, after the context's hooks and the route's own: a token is required unless the
+        // config itself says `optional: true`.
+        const enforced = routeRequirements(guard, name, fromConfig, {
+          optional: fromConfig.optional === true,
+        });
+        const last = configHook(enforced);
+        Object.defineProperty(last, CONFIG, { value: owner });
+        // A route made from these options (Fastify's HEAD for a GET) has this hook already.
+        const others = phaseHooks(route, phase).filter(
+          (hook) => (hook as { [CONFIG]?: object })[CONFIG] !== owner,
+        );
+        route[phase] = [...others, last] as RouteOptions['onRequest'];
+      }
+      return;
+    }
+    if (isPublic) return;
     const first = routeHook(requirements);
     Object.defineProperty(first, GLOBAL, { value: owner });
     // A route made from these options (Fastify's HEAD for a GET) has this hook already: replaced.
@@ -280,10 +323,14 @@ async function tokenGuardPlugin(
  * protected (opt out with `config: { public: true }`); otherwise protect routes with
  * `onRequest: app.requireToken({ scopes })`. Route `config` (`scopes`, `anyScopes`, `claims`,
  * `acrValues`, `maxAge`, `introspect`, `optional`) is honoured either way, composed with the
- * route's `requireToken()` hooks by core's `composeRequirements()`: every level holds. A
- * misspelled tokenguard key in `config` (`scope`) fails the route's registration. Rejections are
- * core's `AuthError`s, answered as RFC 6750 responses by an error handler at the plugin's level.
- * The decisions are core's; this plugin only maps requests and replies.
+ * route's `requireToken()` hooks by core's `composeRequirements()`: every level holds; a route
+ * whose config declares requirements and that no hook protects is authenticated with them (a
+ * token is required unless it says `optional: true`). A misspelled tokenguard key in `config`
+ * (`scope`) fails the route's registration. Rejections are core's `AuthError`s, answered as
+ * RFC 6750 responses by an error handler at the plugin's level. The guard the plugin creates
+ * logs through the app's logger (`logger` option to change it); `warmUp: 'fail'` makes
+ * `app.ready()` reject when the issuer's keys cannot be fetched. The decisions are core's; this
+ * plugin only maps requests and replies.
  *
  * @example
  * ```ts

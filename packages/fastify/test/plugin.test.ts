@@ -147,6 +147,81 @@ describe('configuration', () => {
   });
 });
 
+describe('saying why, and start-up', () => {
+  /** A Fastify app whose pino logger writes its entries here. */
+  function logged(level = 'debug') {
+    const entries: Array<Record<string, unknown>> = [];
+    const server = app({
+      logger: { level, stream: { write: (line: string) => entries.push(JSON.parse(line)) } },
+    });
+    return { server, entries };
+  }
+
+  it("logs a rejection to the app's logger at debug, with the facts and never the token", async () => {
+    const { server, entries } = logged();
+    await server.register(tokenGuard, { issuer: as.issuer, audience: as.audience, global: true });
+    server.get('/me', async () => 'ok');
+    const token = await as.mintAccessToken({ aud: 'https://other.example' });
+    const reply = await server.inject({ url: '/me', headers: bearer(token) });
+    expect(reply.statusCode).toBe(401);
+    const ours = entries.filter((entry) => entry.tokenguard !== undefined);
+    expect(ours).toEqual([
+      expect.objectContaining({
+        level: 20,
+        msg: expect.stringContaining(
+          'tokenguard: rejected 401 invalid_token (jwt.aud): aud is "https://other.example", expected "https://api.example.com"',
+        ),
+        tokenguard: expect.objectContaining({
+          reason: 'jwt.aud',
+          details: {
+            field: 'aud',
+            expected: ['https://api.example.com'],
+            actual: 'https://other.example',
+          },
+        }),
+      }),
+    ]);
+    expect(JSON.stringify(entries)).not.toContain(token.split('.')[2]);
+  });
+
+  it("at the app's info level, nothing is logged for a rejected request", async () => {
+    const { server, entries } = logged('info');
+    await server.register(tokenGuard, { issuer: as.issuer, audience: as.audience, global: true });
+    server.get('/me', async () => 'ok');
+    await server.inject({ url: '/me', headers: bearer(await as.mintAccessToken({ aud: 'x' })) });
+    expect(entries.filter((entry) => entry.tokenguard !== undefined)).toEqual([]);
+  });
+
+  it("warmUp: 'fail' makes app.ready() reject naming the URL and the cause; 'warn' starts", async () => {
+    const down = `${as.issuer}/nowhere`;
+    as.faults.set('jwks', { status: 503 });
+    try {
+      const failing = app();
+      await failing.register(tokenGuard, {
+        issuer: as.issuer,
+        audience: as.audience,
+        jwksUri: down,
+        warmUp: 'fail',
+      });
+      await expect(failing.ready()).rejects.toThrow(
+        `tokenguard: the JWKS of issuer ${as.issuer} failed (${down}): HTTP 404`,
+      );
+      const { server, entries } = logged('warn');
+      await server.register(tokenGuard, {
+        issuer: as.issuer,
+        audience: as.audience,
+        warmUp: 'warn',
+      });
+      await server.ready();
+      expect(entries.map((entry) => entry.msg)).toEqual([
+        `tokenguard: the JWKS of issuer ${as.issuer} is down at ${as.jwksUri}: HTTP 503; requests that need its keys are answered 503 until it recovers`,
+      ]);
+    } finally {
+      as.faults.clear();
+    }
+  });
+});
+
 describe('encapsulation', () => {
   it('a global guard in one prefix does not protect sibling plugins', async () => {
     const server = app();
@@ -289,6 +364,84 @@ describe('composing requirements', () => {
       }
     },
   );
+
+  it('without global: a route whose config declares requirements but has no hook is protected, never open', async () => {
+    const server = app();
+    await server.register(tokenGuard, { issuer: as.issuer, audience: as.audience });
+    server.post('/orders', { config: { scopes: ['orders:write'] } }, async (request) => ({
+      subject: request.auth?.subject ?? null,
+    }));
+    server.get('/tenant', { config: { claims: { tenant: { equals: 'acme' } } } }, async () => 'ok');
+    server.get('/feed', { config: { optional: true } }, async (request) => ({
+      subject: request.auth?.subject ?? null,
+    }));
+    server.get('/open', async () => 'ok');
+    const anonymous = await server.inject({ method: 'POST', url: '/orders' });
+    expect(anonymous.statusCode).toBe(401);
+    const reader = await server.inject({
+      method: 'POST',
+      url: '/orders',
+      headers: bearer(await as.mintAccessToken({ scope: 'orders:read' })),
+    });
+    expect(reader.statusCode).toBe(403);
+    expect(reader.json()).toEqual({
+      error: 'insufficient_scope',
+      error_description: 'The access token lacks the required scope',
+    });
+    const writer = await server.inject({
+      method: 'POST',
+      url: '/orders',
+      headers: bearer(await as.mintAccessToken({ scope: 'orders:write' })),
+    });
+    expect(writer.json()).toEqual({ subject: 'user-123' });
+    const globex = await server.inject({
+      url: '/tenant',
+      headers: bearer(await as.mintAccessToken({ tenant: 'globex' })),
+    });
+    expect(globex.statusCode).toBe(403);
+    // config: { optional: true } alone: anonymous passes, a bad token does not.
+    expect((await server.inject({ url: '/feed' })).json()).toEqual({ subject: null });
+    expect((await server.inject({ url: '/feed', headers: bearer('forged') })).statusCode).toBe(401);
+    // A route that declares nothing stays open (protect it with a hook or global: true).
+    expect((await server.inject({ url: '/open' })).statusCode).toBe(200);
+  });
+
+  it('without global: a context-level requireToken() hook and the route config compose, once', async () => {
+    const server = app();
+    await server.register(tokenGuard, { issuer: as.issuer, audience: as.audience, dpop: {} });
+    await server.register(async (child) => {
+      child.addHook('onRequest', child.requireToken({ anyScopes: ['orders:read', 'admin'] }));
+      child.get('/orders', { config: { scopes: ['orders:write'] } }, async () => 'ok');
+    });
+    const onlyWrite = await server.inject({
+      url: '/orders',
+      headers: bearer(await as.mintAccessToken({ scope: 'orders:write' })),
+    });
+    expect(onlyWrite.statusCode).toBe(403);
+    const both = await server.inject({
+      url: '/orders',
+      headers: bearer(await as.mintAccessToken({ scope: 'orders:write orders:read' })),
+    });
+    expect(both.statusCode).toBe(200);
+    // A DPoP proof is single-use: the route's config is checked on the principal the context's
+    // hook verified, not by authenticating (and replaying the proof) again.
+    const key = createDpopKey();
+    const token = await as.mintAccessToken({
+      scope: 'orders:write orders:read',
+      cnf: { jkt: key.thumbprint },
+    });
+    const proof = await createDpopProof({
+      key,
+      htm: 'GET',
+      htu: 'http://localhost:80/orders',
+      accessToken: token,
+    });
+    const dpop = await server.inject({
+      url: '/orders',
+      headers: { host: 'localhost:80', authorization: `DPoP ${token}`, dpop: proof },
+    });
+    expect(dpop.statusCode).toBe(200);
+  });
 
   it("leaves the application's own config keys alone", async () => {
     const server = app();

@@ -18,6 +18,8 @@ interface ExpressRequest {
   rawHeaders: string[];
   socket: IncomingMessage['socket'];
   body?: unknown;
+  /** What `cookie-parser` read, when the application uses it. */
+  cookies?: unknown;
 }
 
 /** The parts of a `FastifyRequest` (Nest's Fastify platform) the guard reads. */
@@ -33,10 +35,16 @@ interface FastifyRequest {
   host: string;
   headers: IncomingHttpHeaders;
   body?: unknown;
+  /** What `@fastify/cookie` read, when the application registered it. */
+  cookies?: unknown;
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null;
+
+/** The cookies a platform's cookie parser read, or `undefined` (core then parses the header). */
+const parsedCookies = (request: { cookies?: unknown }): Record<string, unknown> | undefined =>
+  isObject(request.cookies) ? request.cookies : undefined;
 
 function isFastifyRequest(request: object): request is FastifyRequest {
   const raw = (request as { raw?: unknown }).raw;
@@ -55,7 +63,9 @@ function isExpressRequest(request: object): request is ExpressRequest {
  * `request.host`: reading X-Forwarded-* here ourselves would trust every client, while the
  * platform trusts only the proxies it was told about. Core reads them (and the path) only for a
  * query token or the DPoP `htu`, builds the URL (or takes the guard's `publicUrl`) and validates
- * the Host; the body and the TLS client certificate only when it needs them.
+ * the Host; the body, the cookies and the TLS client certificate only when it needs them. The
+ * cookies are what `cookie-parser` (Express) or `@fastify/cookie` (Fastify) read when the
+ * application uses one, else core parses the `Cookie` header.
  */
 const fastifyReader: RequestReader<FastifyRequest> = {
   method: (request) => request.raw.method ?? request.method,
@@ -65,6 +75,7 @@ const fastifyReader: RequestReader<FastifyRequest> = {
   host: (request) => request.host,
   path: (request) => request.originalUrl ?? request.url,
   body: (request) => request.body,
+  cookies: parsedCookies,
   socket: (request) => request.raw.socket,
 };
 
@@ -76,6 +87,7 @@ const expressReader: RequestReader<ExpressRequest> = {
   host: (req) => req.host,
   path: (req) => req.originalUrl,
   body: (req) => req.body,
+  cookies: parsedCookies,
   socket: (req) => req.socket,
 };
 

@@ -24,8 +24,9 @@ interface MetadataSetting {
 
 /**
  * What `forRoot()` takes (besides {@link TokenGuardModuleExtras}) and a `forRootAsync()` factory
- * returns: core's `TokenGuardOptions` (`issuer`, `audience`, …), or an existing core guard as
- * `{ guard }` (the module then does not close it), plus `metadata`. An object with neither guard
+ * returns: core's `TokenGuardOptions` (`issuer`, `audience`, …, `warmUp`, `logger`), or an
+ * existing core guard as `{ guard }` (the module then does not close it; `warmUp` may go with it),
+ * plus `metadata`. An object with neither guard
  * options nor a guard reads `TOKENGUARD_*` from the environment (core's `optionsFromEnv()`).
  *
  * @example
@@ -40,7 +41,9 @@ interface MetadataSetting {
  */
 export type TokenGuardModuleOptions =
   | (TokenGuardOptions & MetadataSetting & { guard?: undefined })
-  | (MetadataSetting & { guard: CoreTokenGuard } & { [K in keyof TokenGuardOptions]?: undefined });
+  | (MetadataSetting & { guard: CoreTokenGuard } & Pick<TokenGuardOptions, 'warmUp'> & {
+        [K in Exclude<keyof TokenGuardOptions, 'warmUp'>]?: undefined;
+      });
 
 /**
  * Options of `forRoot()` and `forRootAsync()` that shape the module itself, so they are given

@@ -1,8 +1,10 @@
 import {
   type DynamicModule,
   Inject,
+  Logger,
   Module,
   type OnApplicationShutdown,
+  type OnModuleInit,
   type Provider,
 } from '@nestjs/common';
 import {
@@ -10,7 +12,10 @@ import {
   createTokenGuard,
   isTokenGuard,
   optionsFromEnv,
+  type TokenGuardOptions,
+  type WarmUpMode,
 } from '@tokenguard/core';
+import { warmUpGuard } from '@tokenguard/core/adapter';
 import {
   GUARD_HOLDER,
   RESOURCE_METADATA,
@@ -30,6 +35,16 @@ interface GuardHolder {
   guard: CoreTokenGuard;
   /** The module created the guard, so it closes it; a guard it was given is the caller's. */
   owned: boolean;
+  /** The `warmUp` option: what module init does. */
+  warmUp: WarmUpMode | undefined;
+}
+
+/** Where the module says why, unless the options name another logger (or `false`). */
+const logger = new Logger('TokenGuard');
+
+/** Creates a guard that logs through Nest's `Logger` unless the options say otherwise. */
+function createWithLogger(options: TokenGuardOptions): CoreTokenGuard {
+  return createTokenGuard(options.logger === undefined ? { ...options, logger } : options);
 }
 
 /**
@@ -46,16 +61,21 @@ function createGuard(options: TokenGuardModuleOptions): GuardHolder {
     if (!isTokenGuard(guard)) {
       throw new TypeError('tokenguard: "guard" must be a guard made by createTokenGuard()');
     }
-    if (names.length > 0) {
+    const { warmUp, ...others } = guardOptions as { warmUp?: WarmUpMode };
+    const other = Object.keys(others);
+    if (other.length > 0) {
       throw new TypeError(
-        `tokenguard: "guard" and guard options ("${names[0]}") exclude each other`,
+        `tokenguard: "guard" and guard options ("${other[0]}") exclude each other`,
       );
     }
-    return { guard, owned: false };
+    return { guard, owned: false, warmUp };
   }
-  if (names.length > 0) return { guard: createTokenGuard(guardOptions), owned: true };
+  const warmUp = (guardOptions as TokenGuardOptions).warmUp;
+  if (names.length > 0) {
+    return { guard: createWithLogger(guardOptions as TokenGuardOptions), owned: true, warmUp };
+  }
   try {
-    return { guard: createTokenGuard(optionsFromEnv()), owned: true };
+    return { guard: createWithLogger(optionsFromEnv()), owned: true, warmUp: undefined };
   } catch (error) {
     if (!(error instanceof TypeError)) throw error;
     throw new TypeError(
@@ -111,6 +131,12 @@ const providers: Provider[] = [
  *
  * - `forRoot(options)`: core's `TokenGuardOptions` (`issuer`, `audience`, …) or `{ guard }`.
  * - `forRoot()`: reads `TOKENGUARD_ISSUER`, `TOKENGUARD_AUDIENCE`, … (core's `optionsFromEnv()`).
+ * - `warmUp: 'fail' | 'warn'`: fetch the issuer's keys on module init, and refuse to start (or
+ *   warn) when they cannot be had.
+ *
+ * A guard the module creates says why through Nest's `Logger` (context `TokenGuard`): each
+ * rejected request at debug, an issuer down or recovered at warn; `logger` in the options names
+ * another one, `logger: false` none.
  * - `forRootAsync({ imports, inject, useFactory })`: options from a factory (a config service).
  * - `global: true`: `TokenGuard` runs for every route (`APP_GUARD`); opt out with `@Public()`.
  * - `isGlobal: true`: the module's providers are visible in every module.
@@ -137,7 +163,10 @@ const providers: Provider[] = [
   providers,
   exports: [TOKEN_GUARD, TokenGuard],
 })
-export class TokenGuardModule extends ConfigurableModuleClass implements OnApplicationShutdown {
+export class TokenGuardModule
+  extends ConfigurableModuleClass
+  implements OnModuleInit, OnApplicationShutdown
+{
   constructor(@Inject(GUARD_HOLDER) private readonly holder: GuardHolder) {
     super();
   }
@@ -178,6 +207,16 @@ export class TokenGuardModule extends ConfigurableModuleClass implements OnAppli
   static override forRootAsync(options: TokenGuardModuleAsyncOptions): DynamicModule {
     // biome-ignore lint/complexity/noThisInStatic: as in forRoot().
     return super.forRootAsync(options);
+  }
+
+  /**
+   * Fail fast or start and warn: with `warmUp: 'fail'` the issuer's metadata and keys are fetched
+   * now and the application does not start without them (`app.init()`, `app.listen()` reject
+   * with core's `UpstreamError`, naming the URL and the cause); with `'warn'` it starts anyway
+   * after one warning.
+   */
+  async onModuleInit(): Promise<void> {
+    await warmUpGuard(this.holder.guard, this.holder.warmUp, logger);
   }
 
   /** Closes the upstream connection pool of a guard the module created. */

@@ -1,4 +1,6 @@
 import { Controller, Get, Inject, Injectable, Module, UseGuards } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
 import { type TokenGuard as CoreTokenGuard, createTokenGuard } from '@tokenguard/core';
 import {
   Auth,
@@ -185,6 +187,89 @@ describe.each(PLATFORMS)('TokenGuardModule on the %s platform', (_name, platform
     const app = await startApp(platform, AppModule);
     running.push(app);
     expect(app.app.get(Issuers).guard.issuers).toEqual([as.issuer]);
+  });
+});
+
+describe('saying why, and start-up', () => {
+  it("logs a rejection through Nest's Logger at debug (context TokenGuard), never the token", async () => {
+    const lines: unknown[][] = [];
+    const capture = {
+      log: () => {},
+      error: () => {},
+      warn: (...args: unknown[]) => lines.push(['warn', ...args]),
+      debug: (...args: unknown[]) => lines.push(['debug', ...args]),
+      verbose: () => {},
+    };
+    @Module({
+      imports: [TokenGuardModule.forRoot({ issuer: as.issuer, audience: as.audience })],
+      controllers: [MeController],
+    })
+    class AppModule {}
+    const app = await NestFactory.create(AppModule, new ExpressAdapter(), {
+      logger: capture,
+      abortOnError: false,
+    });
+    await app.listen(0, '127.0.0.1');
+    const { port } = app.getHttpServer().address() as { port: number };
+    try {
+      const token = await as.mintAccessToken({ aud: 'https://other.example' });
+      const reply = await send(`http://127.0.0.1:${port}/me`, { headers: bearer(token) });
+      expect(reply.status).toBe(401);
+      const ours = lines.filter((line) => line[2] === 'TokenGuard');
+      expect(ours).toEqual([
+        [
+          'debug',
+          expect.stringMatching(
+            /^tokenguard: rejected 401 invalid_token \(jwt\.aud\): aud is "https:\/\/other\.example", expected "https:\/\/api\.example\.com"/,
+          ),
+          'TokenGuard',
+        ],
+      ]);
+      expect(JSON.stringify(lines)).not.toContain(token.split('.')[2]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("warmUp: 'fail' makes the application refuse to start, naming the URL and the cause", async () => {
+    const jwksUri = `${as.issuer}/missing-jwks`;
+    @Module({
+      imports: [
+        TokenGuardModule.forRoot({
+          issuer: as.issuer,
+          audience: as.audience,
+          jwksUri,
+          warmUp: 'fail',
+        }),
+      ],
+      controllers: [MeController],
+    })
+    class AppModule {}
+    await expect(startApp(() => new ExpressAdapter(), AppModule)).rejects.toThrow(
+      `tokenguard: the JWKS of issuer ${as.issuer} failed (${jwksUri}): HTTP 404`,
+    );
+  });
+
+  it("warmUp: 'warn' with a guard of one's own: starts", async () => {
+    const guard = createTokenGuard({
+      issuer: as.issuer,
+      audience: as.audience,
+      jwksUri: `${as.issuer}/missing-jwks`,
+    });
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      @Module({
+        imports: [TokenGuardModule.forRoot({ guard, warmUp: 'warn' })],
+        controllers: [MeController],
+      })
+      class AppModule {}
+      const app = await startApp(() => new ExpressAdapter(), AppModule);
+      running.push(app);
+      expect((await send(`${app.baseUrl}/me`)).status).toBe(401);
+    } finally {
+      warn.mockRestore();
+      await guard.close();
+    }
   });
 });
 

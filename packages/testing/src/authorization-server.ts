@@ -66,9 +66,34 @@ export interface AuthorizationServerOptions {
   issuer?: string;
   /**
    * A path for the default issuer (`/tenant-a` gives `http://127.0.0.1:<port>/tenant-a`), for when
-   * the port is not known in advance. Cannot be combined with `issuer`.
+   * the port is not known in advance. Cannot be combined with `issuer`. A trailing slash stays in
+   * the issuer (`/` gives `http://127.0.0.1:<port>/`, as Auth0 writes its issuers; `/<tenant>/`
+   * as Entra ID v1.0 does); endpoints and metadata go under the path without it.
    */
   issuerPath?: string;
+  /**
+   * Where the JWKS is served, an absolute path, to serve it where a provider does
+   * (`/oauth2/default/v1/keys`, `/<tenant>/discovery/v2.0/keys`). Default `<issuer path>/jwks`.
+   * The metadata's `jwks_uri` points to it.
+   */
+  jwksPath?: string;
+  /**
+   * Where introspection is answered, an absolute path (`/oauth2/default/v1/introspect`).
+   * Default `<issuer path>/introspect`. The metadata's `introspection_endpoint` points to it.
+   */
+  introspectionPath?: string;
+  /**
+   * The algorithms the server keeps a signing key for; default all four. Fewer start faster (an
+   * RSA key takes a while to generate) and publish a JWKS shaped like a provider's that signs
+   * with RS256 only. `algorithm` must be one of them.
+   */
+  algorithms?: readonly SigningAlgorithm[];
+  /**
+   * The `use` of the keys the server publishes: `sig` (default), or `jwt-svid` to serve a SPIFFE
+   * trust bundle (a JWK set with `spiffe_sequence` and `spiffe_refresh_hint`) as a SPIFFE
+   * bundle endpoint does. Mint JWT-SVIDs with `mintAccessToken({ sub: 'spiffe://…', … })`.
+   */
+  keyUse?: 'sig' | 'jwt-svid';
   /** The algorithm tokens are signed with unless a call says otherwise; default `ES256`. */
   algorithm?: SigningAlgorithm;
   /** The `aud` of every token unless a claim or client overrides it; default `https://api.example.com`. */
@@ -290,6 +315,8 @@ export interface AuthorizationServer {
 }
 
 const DEFAULT_AUDIENCE = 'https://api.example.com';
+// An absolute URL path: segments of unreserved, sub-delims, ':' and '@' (RFC 3986 §3.3).
+const ENDPOINT_PATH = /^(\/[A-Za-z0-9._~%!$&'()*+,;=:@-]+)+$/;
 const DEFAULT_CLIENT_SCOPES = [DEFAULT_SCOPE, 'orders:write'];
 
 interface Route {
@@ -318,7 +345,7 @@ export async function createAuthorizationServer(
   options: AuthorizationServerOptions = {},
 ): Promise<AuthorizationServer> {
   const settings = checkOptions(options);
-  const keys = await KeyStore.create();
+  const keys = await KeyStore.create(settings.algorithms, settings.keyUse);
   const server = new LocalAuthorizationServer(settings, keys);
   await server.listen(settings.port, settings.host);
   return server;
@@ -328,7 +355,14 @@ interface Settings {
   port: number;
   host: string;
   issuer: string | undefined;
+  /** The issuer's path, a trailing slash included. */
   issuerPath: string;
+  /** The path endpoints go under: `issuerPath` without a trailing slash. */
+  routePath: string;
+  jwksPath: string | undefined;
+  introspectionPath: string | undefined;
+  algorithms: readonly SigningAlgorithm[];
+  keyUse: 'sig' | 'jwt-svid';
   algorithm: SigningAlgorithm;
   audience: string;
   accessTokenTtl: number;
@@ -343,7 +377,11 @@ function checkOptions(options: AuthorizationServerOptions): Settings {
     host = '127.0.0.1',
     issuer,
     issuerPath,
-    algorithm = 'ES256',
+    jwksPath,
+    introspectionPath,
+    algorithms = SIGNING_ALGORITHMS,
+    keyUse = 'sig',
+    algorithm: requestedAlgorithm,
     audience = DEFAULT_AUDIENCE,
     accessTokenTtl = 300,
     maxRequestBodySize = MAX_BODY_BYTES,
@@ -352,8 +390,27 @@ function checkOptions(options: AuthorizationServerOptions): Settings {
     throw bad('"port" must be an integer from 0 to 65535');
   }
   if (typeof host !== 'string' || host === '') throw bad('"host" must be a non-empty string');
-  if (!(SIGNING_ALGORITHMS as readonly string[]).includes(algorithm)) {
-    throw bad(`"algorithm" must be one of ${SIGNING_ALGORITHMS.join(', ')}`);
+  if (
+    !Array.isArray(algorithms) ||
+    algorithms.length === 0 ||
+    !algorithms.every((alg) => (SIGNING_ALGORITHMS as readonly unknown[]).includes(alg))
+  ) {
+    throw bad(`"algorithms" must be a non-empty array of ${SIGNING_ALGORITHMS.join(', ')}`);
+  }
+  const algorithm =
+    requestedAlgorithm ??
+    (algorithms.includes('ES256') ? 'ES256' : (algorithms[0] as SigningAlgorithm));
+  if (!(algorithms as readonly unknown[]).includes(algorithm)) {
+    throw bad(`"algorithm" must be one of ${algorithms.join(', ')}`);
+  }
+  if (keyUse !== 'sig' && keyUse !== 'jwt-svid') throw bad('"keyUse" must be "sig" or "jwt-svid"');
+  for (const [name, value] of [
+    ['jwksPath', jwksPath],
+    ['introspectionPath', introspectionPath],
+  ] as const) {
+    if (value !== undefined && (typeof value !== 'string' || !ENDPOINT_PATH.test(value))) {
+      throw bad(`"${name}" must be an absolute URL path such as "/oauth2/default/v1/keys"`);
+    }
   }
   if (typeof audience !== 'string' || audience === '') {
     throw bad('"audience" must be a non-empty string');
@@ -394,7 +451,7 @@ function checkOptions(options: AuthorizationServerOptions): Settings {
   } else if (issuerPath !== undefined) {
     if (
       typeof issuerPath !== 'string' ||
-      !/^(\/[A-Za-z0-9._~%!$&'()*+,;=:@-]+)+$/.test(issuerPath)
+      (issuerPath !== '/' && !/^(\/[A-Za-z0-9._~%!$&'()*+,;=:@-]+)+\/?$/.test(issuerPath))
     ) {
       throw bad('"issuerPath" must be a URL path such as "/tenant-a"');
     }
@@ -405,6 +462,11 @@ function checkOptions(options: AuthorizationServerOptions): Settings {
     host,
     issuer,
     issuerPath: path,
+    routePath: path.replace(/\/+$/, ''),
+    jwksPath,
+    introspectionPath,
+    algorithms: [...new Set(algorithms)],
+    keyUse,
     algorithm: algorithm as SigningAlgorithm,
     audience,
     accessTokenTtl,
@@ -449,7 +511,7 @@ class LocalAuthorizationServer implements AuthorizationServer {
   }
 
   get jwksUri(): string {
-    return `${this.base}/jwks`;
+    return `${this.url}${this.settings.jwksPath ?? `${this.settings.routePath}/jwks`}`;
   }
   get tokenEndpoint(): string {
     return `${this.base}/token`;
@@ -458,10 +520,10 @@ class LocalAuthorizationServer implements AuthorizationServer {
     return `${this.base}/authorize`;
   }
   get introspectionEndpoint(): string {
-    return `${this.base}/introspect`;
+    return `${this.url}${this.settings.introspectionPath ?? `${this.settings.routePath}/introspect`}`;
   }
   get metadataUri(): string {
-    return `${this.url}/.well-known/oauth-authorization-server${this.settings.issuerPath}`;
+    return `${this.url}/.well-known/oauth-authorization-server${this.settings.routePath}`;
   }
   get discoveryUri(): string {
     return `${this.base}/.well-known/openid-configuration`;
@@ -480,7 +542,7 @@ class LocalAuthorizationServer implements AuthorizationServer {
   }
 
   private get base(): string {
-    return `${this.url}${this.settings.issuerPath}`;
+    return `${this.url}${this.settings.routePath}`;
   }
 
   private get mintContext(): MintContext {
@@ -505,7 +567,7 @@ class LocalAuthorizationServer implements AuthorizationServer {
     const address = this.http.address() as AddressInfo;
     this.url = `http://${urlHost(address.address)}:${address.port}`;
     this.issuer = this.settings.issuer ?? `${this.url}${this.settings.issuerPath}`;
-    const path = this.settings.issuerPath;
+    const path = this.settings.routePath;
     const metadata: Route = {
       endpoint: 'metadata',
       methods: ['GET', 'HEAD'],
@@ -513,7 +575,7 @@ class LocalAuthorizationServer implements AuthorizationServer {
     };
     this.routes.set(`/.well-known/oauth-authorization-server${path}`, metadata);
     this.routes.set(`${path}/.well-known/openid-configuration`, metadata);
-    this.routes.set(`${path}/jwks`, {
+    this.routes.set(this.settings.jwksPath ?? `${path}/jwks`, {
       endpoint: 'jwks',
       methods: ['GET', 'HEAD'],
       handle: async () => ({ status: 200, body: this.keys.jwks() }),
@@ -534,7 +596,7 @@ class LocalAuthorizationServer implements AuthorizationServer {
           { issuer: this.issuer, subject: 'user-123' },
         ),
     });
-    this.routes.set(`${path}/introspect`, {
+    this.routes.set(this.settings.introspectionPath ?? `${path}/introspect`, {
       endpoint: 'introspection',
       methods: ['POST'],
       handle: (req) => this.introspection(req),

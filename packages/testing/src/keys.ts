@@ -89,17 +89,29 @@ export class KeyStore {
   private published: StoredKey[] = [];
   private readonly current = new Map<SigningAlgorithm, StoredKey>();
   private readonly unpublished = new Map<SigningAlgorithm, Promise<StoredKey>>();
+  // A SPIFFE bundle's sequence number: it grows whenever the published keys change.
+  private sequence = 0;
 
-  /** Generates and publishes one signing key per algorithm. */
-  static async create(): Promise<KeyStore> {
-    const store = new KeyStore();
-    await store.rotate(SIGNING_ALGORITHMS, false);
+  private constructor(private readonly use: 'sig' | 'jwt-svid') {}
+
+  /** Generates and publishes one signing key per algorithm (default: all four). */
+  static async create(
+    algorithms: readonly SigningAlgorithm[] = SIGNING_ALGORITHMS,
+    use: 'sig' | 'jwt-svid' = 'sig',
+  ): Promise<KeyStore> {
+    const store = new KeyStore(use);
+    await store.rotate(algorithms, false);
     return store;
   }
 
-  /** The JWK Set document. */
-  jwks(): { keys: JWK[] } {
-    return { keys: this.published.map((key) => ({ ...key.publicJwk })) };
+  /**
+   * The JWK Set document; as a SPIFFE bundle (keys for `jwt-svid`) with its `spiffe_sequence`
+   * and `spiffe_refresh_hint` (seconds), as the SPIFFE Trust Domain and Bundle spec has them.
+   */
+  jwks(): { keys: JWK[]; spiffe_sequence?: number; spiffe_refresh_hint?: number } {
+    const keys = this.published.map((key) => ({ ...key.publicJwk }));
+    if (this.use === 'sig') return { keys };
+    return { keys, spiffe_sequence: this.sequence, spiffe_refresh_hint: 300 };
   }
 
   /** The current signing key for `alg`, if it has not been removed. */
@@ -126,7 +138,7 @@ export class KeyStore {
   unpublishedKey(alg: SigningAlgorithm): Promise<StoredKey> {
     let key = this.unpublished.get(alg);
     if (key === undefined) {
-      key = createKey({ alg });
+      key = createKey({ alg }, this.use);
       this.unpublished.set(alg, key);
     }
     return key;
@@ -134,7 +146,8 @@ export class KeyStore {
 
   /** New signing keys for `algorithms`; the old ones leave the JWKS unless `keepPrevious`. */
   async rotate(algorithms: readonly SigningAlgorithm[], keepPrevious: boolean): Promise<void> {
-    const fresh = await Promise.all(algorithms.map((alg) => createKey({ alg })));
+    const fresh = await Promise.all(algorithms.map((alg) => createKey({ alg }, this.use)));
+    this.sequence++;
     for (const key of fresh) {
       const previous = this.current.get(key.alg);
       if (previous !== undefined && !keepPrevious) {
@@ -147,7 +160,8 @@ export class KeyStore {
 
   /** Publishes an extra key; it signs only when asked for by kid. */
   async add(options: AddKeyOptions): Promise<StoredKey> {
-    const key = await createKey(options);
+    const key = await createKey(options, this.use);
+    this.sequence++;
     this.published.push(key);
     return key;
   }
@@ -156,6 +170,7 @@ export class KeyStore {
   remove(kid: string): boolean {
     const before = this.published.length;
     this.published = this.published.filter((key) => key.kid !== kid);
+    this.sequence++;
     for (const [alg, key] of this.current) {
       if (key.kid === kid) this.current.delete(alg);
     }
@@ -163,12 +178,12 @@ export class KeyStore {
   }
 }
 
-async function createKey(options: AddKeyOptions): Promise<StoredKey> {
+async function createKey(options: AddKeyOptions, use: 'sig' | 'jwt-svid'): Promise<StoredKey> {
   const { alg } = options;
   const pair = await generatePair(options);
   const exported = pair.publicKey.export({ format: 'jwk' }) as JWK;
   const thumbprint = await calculateJwkThumbprint(exported, 'sha256');
-  const publicJwk: Record<string, unknown> = { kid: thumbprint, ...exported, alg, use: 'sig' };
+  const publicJwk: Record<string, unknown> = { kid: thumbprint, ...exported, alg, use };
   for (const [name, value] of Object.entries(options.jwk ?? {})) {
     if (value === undefined) delete publicJwk[name];
     else publicJwk[name] = value;

@@ -1,17 +1,54 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { basicAuth, postForm } from './helpers.js';
 
-const cli = fileURLToPath(new URL('../dist/cli.mjs', import.meta.url));
+// The command as package.json's `bin` names it: a committed file that runs the built CLI, so
+// that pnpm can link it at install time, before anything is built.
+const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+const bin: string = packageJson.bin['tokenguard-dev-server'];
+const cli = fileURLToPath(new URL(`../${bin}`, import.meta.url));
 
 beforeAll(() => {
-  if (!existsSync(cli)) {
+  if (!existsSync(fileURLToPath(new URL('../dist/cli.mjs', import.meta.url)))) {
     throw new Error(
       'dist/cli.mjs is missing: build first (npx -y pnpm@10 --filter @tokenguard/testing build)',
     );
+  }
+});
+
+it('names a committed file as the command, which exists before a build and is published', () => {
+  expect(bin).toBe('./bin/tokenguard-dev-server.mjs');
+  expect(existsSync(cli)).toBe(true);
+  expect(packageJson.files).toContain('bin');
+});
+
+it('says how to build when the command runs before the package is built', async () => {
+  // The command file alone, without a dist/ beside it: a fresh clone of the repository.
+  const dir = mkdtempSync(join(tmpdir(), 'tokenguard-bin-'));
+  try {
+    mkdirSync(join(dir, 'bin'));
+    copyFileSync(cli, join(dir, 'bin', 'tokenguard-dev-server.mjs'));
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [join(dir, 'bin', 'tokenguard-dev-server.mjs')]);
+      let stderr = '';
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk;
+      });
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    expect(result).toEqual({
+      code: 1,
+      stderr:
+        'tokenguard-dev-server: @tokenguard/testing is not built (dist/cli.mjs is missing).\n' +
+        'In the tokenguard repository, run: npx -y pnpm@10 dev-server\n',
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -127,6 +127,82 @@ describe('an issuer with a path', () => {
   });
 });
 
+describe("a provider's issuer and endpoint paths", () => {
+  it('keeps a trailing slash in the issuer and serves everything under the path without it', async () => {
+    // Auth0's issuers end with "/", Entra ID v1.0's are https://sts.windows.net/<tenant>/.
+    const root = await start({ issuerPath: '/', algorithms: ['RS256'] });
+    expect(root.issuer).toBe(`${root.url}/`);
+    expect(root.discoveryUri).toBe(`${root.url}/.well-known/openid-configuration`);
+    expect(await getJson(root.discoveryUri)).toMatchObject({
+      issuer: `${root.url}/`,
+      jwks_uri: `${root.url}/jwks`,
+    });
+    expect(decodeJwt(await root.mintAccessToken()).iss).toBe(`${root.url}/`);
+
+    const tenant = await start({ issuerPath: '/tenant-c/', algorithms: ['RS256'] });
+    expect(tenant.issuer).toBe(`${tenant.url}/tenant-c/`);
+    expect(tenant.metadataUri).toBe(
+      `${tenant.url}/.well-known/oauth-authorization-server/tenant-c`,
+    );
+    expect(await getJson(tenant.discoveryUri)).toMatchObject({ issuer: `${tenant.url}/tenant-c/` });
+  });
+
+  it('serves the JWKS and introspection where jwksPath and introspectionPath say', async () => {
+    const server = await start({
+      issuerPath: '/oauth2/default',
+      jwksPath: '/oauth2/default/v1/keys',
+      introspectionPath: '/oauth2/default/v1/introspect',
+      algorithms: ['RS256'],
+    });
+    expect(server.jwksUri).toBe(`${server.url}/oauth2/default/v1/keys`);
+    expect(server.introspectionEndpoint).toBe(`${server.url}/oauth2/default/v1/introspect`);
+    expect(await getJson(server.discoveryUri)).toMatchObject({
+      jwks_uri: server.jwksUri,
+      introspection_endpoint: server.introspectionEndpoint,
+    });
+    const keys = createRemoteJWKSet(new URL(server.jwksUri));
+    await jwtVerify(await server.mintAccessToken(), keys, { issuer: server.issuer });
+    const { clientId, clientSecret } = server.defaultClient;
+    const token = await server.mintOpaqueToken();
+    const response = await postForm(
+      server.introspectionEndpoint,
+      { token },
+      { authorization: basicAuth(clientId, clientSecret) },
+    );
+    expect(await response.json()).toMatchObject({ active: true });
+    expect((await fetch(`${server.url}/oauth2/default/jwks`)).status).toBe(404);
+  });
+
+  it('keeps keys for the given algorithms only, signing with the first by default', async () => {
+    const server = await start({ algorithms: ['RS256'] });
+    expect(server.algorithm).toBe('RS256');
+    expect(Object.keys(server.kids)).toEqual(['RS256']);
+    expect(server.jwks().keys.map((key) => key.alg)).toEqual(['RS256']);
+    expect(
+      (await jwtVerify(await server.mintAccessToken(), createRemoteJWKSet(new URL(server.jwksUri))))
+        .protectedHeader.alg,
+    ).toBe('RS256');
+  });
+
+  it('serves a SPIFFE trust bundle with keyUse "jwt-svid"', async () => {
+    const server = await start({ keyUse: 'jwt-svid', algorithms: ['ES256'] });
+    const bundle = await getJson(server.jwksUri);
+    expect(bundle).toEqual({
+      keys: [expect.objectContaining({ kty: 'EC', use: 'jwt-svid', kid: server.kids.ES256 })],
+      spiffe_sequence: 1,
+      spiffe_refresh_hint: 300,
+    });
+    await server.rotateKeys({ algorithms: ['ES256'] });
+    expect((await getJson(server.jwksUri)).spiffe_sequence).toBe(2);
+    // JWT-SVID: no iss needed, typ JWT, sub a SPIFFE ID.
+    const svid = await server.mintAccessToken(
+      { iss: undefined, sub: 'spiffe://example.org/ns/a/sa/b', aud: 'orders' },
+      { typ: 'JWT' },
+    );
+    expect(decodeJwt(svid)).toMatchObject({ sub: 'spiffe://example.org/ns/a/sa/b', aud: 'orders' });
+  });
+});
+
 describe('options', () => {
   it('honours algorithm, audience and accessTokenTtl', async () => {
     const server = await start({
@@ -158,6 +234,18 @@ describe('options', () => {
     ],
     [{ issuerPath: 'tenant-a' }, '"issuerPath" must be a URL path such as "/tenant-a"'],
     [{ issuer: 'https://a.example', issuerPath: '/a' }, 'give "issuer" or "issuerPath", not both'],
+    [{ issuerPath: '//a' }, '"issuerPath" must be a URL path such as "/tenant-a"'],
+    [
+      { jwksPath: 'keys' },
+      '"jwksPath" must be an absolute URL path such as "/oauth2/default/v1/keys"',
+    ],
+    [
+      { introspectionPath: '/a/' },
+      '"introspectionPath" must be an absolute URL path such as "/oauth2/default/v1/keys"',
+    ],
+    [{ algorithms: [] }, '"algorithms" must be a non-empty array of RS256, PS256, ES256, EdDSA'],
+    [{ algorithms: ['RS256'], algorithm: 'ES256' }, '"algorithm" must be one of RS256'],
+    [{ keyUse: 'enc' }, '"keyUse" must be "sig" or "jwt-svid"'],
   ])('rejects %o with a TypeError naming the option', async (options, message) => {
     await expect(createAuthorizationServer(options as never)).rejects.toThrow(
       new TypeError(`createAuthorizationServer: ${message}`),

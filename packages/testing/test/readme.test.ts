@@ -32,6 +32,7 @@ describe('README', () => {
   it('has the snippets this test expects', () => {
     expect(snippets.map(([name]) => name)).toEqual([
       'quick-start.mjs',
+      'provider.mjs',
       'sign-jwt.mjs',
       'dpop.mjs',
       'rsa.mjs',

@@ -5,7 +5,7 @@ import type {
   TokenGuard,
   TokenRequest,
 } from '@tokenguard/core';
-import { AUTHENTICATE_NOW } from '../create-token-guard.js';
+import { AUTHENTICATE_NOW } from '../construct.js';
 import { MissingTokenError } from '../errors.js';
 import type { IncomingRequest } from '../request.js';
 import { attachHeaders } from '../respond.js';
@@ -230,7 +230,7 @@ export function authorizeRequest(request: object, requirements: Readonly<AuthReq
     throw attachHeaders(
       new MissingTokenError('adapter.not_authenticated'),
       { realm: undefined, resourceMetadata: undefined, dpopAlgs: undefined, dpopRequired: false },
-      { scheme: undefined, fromQuery: false, crossOrigin: false, dpopNonce: undefined },
+      { scheme: undefined, privateAnswer: false, crossOrigin: false, dpopNonce: undefined },
     );
   }
   seen.guard.authorize(seen.auth, authorizable(requirements), seen.request);

@@ -35,6 +35,12 @@ export interface RequestReader<R> {
   path(request: R): string;
   /** The parsed form body, for `tokenLocations: ['body']`. */
   body(request: R): unknown;
+  /**
+   * The cookies the framework's cookie parser read (cookie-parser's `req.cookies`,
+   * `@fastify/cookie`'s `request.cookies`), or `undefined` when none ran: core then parses the
+   * `Cookie` header itself. Read only for a cookie in `tokenLocations`. Optional.
+   */
+  cookies?(request: R): Readonly<Record<string, unknown>> | undefined;
   /** The connection, for the TLS client certificate. */
   socket(request: R): Socket | undefined;
 }
@@ -42,8 +48,8 @@ export interface RequestReader<R> {
 /**
  * A framework request as core's {@link RequestView}: the method and headers read once, everything
  * else read when core needs it — the protocol, Host and path only for a query token or the DPoP
- * `htu`, the body only for a body token, the client certificate only for a certificate-bound
- * token. Core builds and validates the public URL itself (or takes the guard's `publicUrl`).
+ * `htu`, the body only for a body token, the parsed cookies only for a cookie token, the client
+ * certificate only for a certificate-bound token. Core builds and validates the public URL itself (or takes the guard's `publicUrl`).
  */
 export class ReaderView<R> implements RequestView {
   readonly method: string;
@@ -74,6 +80,10 @@ export class ReaderView<R> implements RequestView {
 
   get body(): unknown {
     return this.#reader.body(this.#request);
+  }
+
+  get cookies(): Readonly<Record<string, unknown>> | undefined {
+    return this.#reader.cookies?.(this.#request) ?? undefined;
   }
 
   get clientCertificate(): ClientCertificate | undefined {

@@ -2,9 +2,16 @@ import {
   InsufficientScopeError,
   InsufficientUserAuthenticationError,
   MissingTokenError,
+  withDetails,
 } from '../errors.js';
+import { excerpt } from '../lib/excerpt.js';
 import { type JsonObject, own } from '../lib/json.js';
-import { type CompiledClaimRule, claimsSatisfy, compileClaimRules } from './claims.js';
+import {
+  type CompiledClaimRule,
+  claimsSatisfy,
+  compileClaimRules,
+  failingClaimRule,
+} from './claims.js';
 import { mergeLevels } from './compose.js';
 import { type AuthRequirements, type RequirementLevel, readRequirements } from './requirements.js';
 
@@ -90,27 +97,31 @@ export function authorize(
   // on every request; so would a closure for `some`.
   const required = requirements.scopes;
   for (let i = 0; i < required.length; i++) {
-    if (!scopes.has(required[i] as string)) {
-      throw new InsufficientScopeError('authz.scope_missing', required);
-    }
+    if (!scopes.has(required[i] as string)) throw missingScope(required, scopes);
   }
   const groups = requirements.anyScopes;
   for (let i = 0; i < groups.length; i++) {
     const group = groups[i] as readonly string[];
-    if (!hasAny(scopes, group)) throw new InsufficientScopeError('authz.scope_missing', group);
+    if (!hasAny(scopes, group)) throw missingScope(group, scopes);
   }
   if (requirements.claims.length > 0 && !claimsSatisfy(requirements.claims, claims)) {
-    throw new InsufficientScopeError(
+    const error = new InsufficientScopeError(
       'authz.claims',
       [],
       'The access token is not authorized for this resource',
     );
+    const failed = failingClaimRule(requirements.claims, claims);
+    throw failed === undefined ? error : withDetails(error, failed);
   }
   const { acrValues, maxAge } = requirements;
   if (acrValues !== undefined) {
     const acr = own(claims, 'acr');
     if (typeof acr !== 'string' || !acrValues.includes(acr)) {
-      throw new InsufficientUserAuthenticationError('authz.acr', acrValues, maxAge);
+      throw withDetails(new InsufficientUserAuthenticationError('authz.acr', acrValues, maxAge), {
+        field: 'acr',
+        expected: acrValues,
+        actual: excerpt(acr),
+      });
     }
   }
   if (maxAge !== undefined) {
@@ -120,7 +131,15 @@ export function authorize(
       !Number.isFinite(authTime) ||
       nowSeconds - authTime > maxAge
     ) {
-      throw new InsufficientUserAuthenticationError('authz.max_age', acrValues, maxAge);
+      throw withDetails(
+        new InsufficientUserAuthenticationError('authz.max_age', acrValues, maxAge),
+        {
+          field: 'auth_time',
+          expected: maxAge,
+          actual: excerpt(authTime),
+          now: Math.floor(nowSeconds),
+        },
+      );
     }
   }
 }
@@ -128,6 +147,18 @@ export function authorize(
 function hasAny(scopes: ReadonlySet<string>, group: readonly string[]): boolean {
   for (let i = 0; i < group.length; i++) if (scopes.has(group[i] as string)) return true;
   return false;
+}
+
+/** 403 naming the scopes required, with the scopes the token was granted in its details. */
+function missingScope(
+  required: readonly string[],
+  granted: ReadonlySet<string>,
+): InsufficientScopeError {
+  return withDetails(new InsufficientScopeError('authz.scope_missing', required), {
+    field: 'scope',
+    expected: required,
+    actual: excerpt([...granted]),
+  });
 }
 
 /**

@@ -1,3 +1,5 @@
+import type { DetailValue, RejectionDetails } from '../errors.js';
+import { excerpt } from '../lib/excerpt.js';
 import { isJsonObject, type JsonObject, own } from '../lib/json.js';
 
 /** A JSON primitive a claim can be compared with. */
@@ -34,6 +36,17 @@ export type ClaimRules = Readonly<Record<string, ClaimRule>>;
 /** A validated rule, ready to test. */
 export type CompiledClaimRule = (claims: JsonObject) => boolean;
 
+/** What each compiled rule checks, for the details of a rejection (read only then). */
+const FACTS = new WeakMap<CompiledClaimRule, { claim: string; expected: DetailValue }>();
+
+function expectedOf(rule: Record<string, unknown>): DetailValue {
+  const shown = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? v : String(v));
+  if ('equals' in rule) return shown(rule.equals);
+  if ('oneOf' in rule) return (rule.oneOf as unknown[]).slice(0, 20).map(shown);
+  if ('includes' in rule) return `includes ${String(rule.includes)}`;
+  return rule.exists === true ? 'present' : 'absent';
+}
+
 function isPrimitive(value: unknown): value is ClaimPrimitive {
   return (
     value === null ||
@@ -58,7 +71,9 @@ export function compileClaimRules(rules: unknown, optionName: string): CompiledC
     const where = `${optionName}.${name}`;
     if (typeof rule === 'function') {
       const predicate = rule as (value: unknown, claims: JsonObject) => unknown;
-      compiled.push((claims) => predicate(own(claims, name), claims) === true);
+      const test: CompiledClaimRule = (claims) => predicate(own(claims, name), claims) === true;
+      FACTS.set(test, { claim: name, expected: 'a custom rule' });
+      compiled.push(test);
       continue;
     }
     if (!isJsonObject(rule) || Object.keys(rule).length !== 1) {
@@ -108,8 +123,33 @@ export function compileClaimRules(rules: unknown, optionName: string): CompiledC
         `tokenguard: "${where}" must be a function or one of { equals }, { oneOf }, { includes }, { exists }`,
       );
     }
+    FACTS.set(compiled[compiled.length - 1] as CompiledClaimRule, {
+      claim: name,
+      expected: expectedOf(rule),
+    });
   }
   return compiled;
+}
+
+/**
+ * The details of the first rule that does not hold (its claim, what it expects, an excerpt of
+ * the claim's value), for a rejection; `undefined` when every rule holds.
+ */
+export function failingClaimRule(
+  rules: readonly CompiledClaimRule[],
+  claims: JsonObject,
+): RejectionDetails | undefined {
+  for (const rule of rules) {
+    if (claimsSatisfy([rule], claims)) continue;
+    const facts = FACTS.get(rule);
+    if (facts === undefined) return undefined;
+    return {
+      field: facts.claim,
+      expected: facts.expected,
+      actual: excerpt(own(claims, facts.claim)),
+    };
+  }
+  return undefined;
 }
 
 /** Whether every rule holds. A predicate that throws counts as not holding. */

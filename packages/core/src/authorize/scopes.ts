@@ -87,6 +87,12 @@ export function parseScopes(claims: JsonObject): ReadonlySet<string> | undefined
   return undefined;
 }
 
+/** A read-only scope set of these values (the empty set when there are none). */
+export function scopeSetOf(values: Iterable<string>): ReadonlySet<string> {
+  const set = new Set(values);
+  return set.size === 0 ? EMPTY : new ScopeSet(set);
+}
+
 // Most tokens of an API carry one of a few scope strings: each is split once and its read-only
 // set shared by every token with it, so a new token costs a lookup, not a split, a `Set` and a
 // frozen wrapper (and the verified-token cache holds one set per scope string, not per token).

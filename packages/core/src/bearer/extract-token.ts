@@ -3,13 +3,14 @@ import { isJwsShaped } from '../jws/parse.js';
 import { isJsonObject } from '../lib/json.js';
 import { requestUrl } from '../public-url.js';
 import type { IncomingRequest } from '../request.js';
+import { readCookie } from './cookie.js';
 import type { ExtractSettings } from './options.js';
 
 /** A token and how it arrived. */
 export interface ExtractedToken {
   token: string;
   scheme: 'Bearer' | 'DPoP';
-  location: 'header' | 'query' | 'body';
+  location: 'header' | 'query' | 'body' | 'cookie';
   /**
    * A header token whose length and charset are not checked yet ({@link checkToken}): the guard
    * checks it only when it is not in the verified-token cache, where every token was checked.
@@ -184,16 +185,29 @@ function fromBody(request: IncomingRequest, options: ExtractOptions): ExtractedT
   return { token: value, scheme: 'Bearer', location: 'body' };
 }
 
+function fromCookie(
+  request: IncomingRequest,
+  name: string,
+  options: ExtractOptions,
+): ExtractedToken | undefined {
+  const value = readCookie(request, name);
+  // An emptied cookie (`name=`, what a logout often leaves behind) is no credentials.
+  if (value === undefined || value.length === 0) return undefined;
+  checkToken(value, options.maxTokenLength);
+  return { token: value, scheme: 'Bearer', location: 'cookie' };
+}
+
 /**
  * Finds the access token in a request (RFC 6750 §2, RFC 9449 §7): the `Authorization` header
  * (`Bearer` or, with DPoP on, `DPoP`; scheme case-insensitive; token68 charset), and, when
- * enabled, the `access_token` query parameter or form body field.
+ * enabled, the `access_token` query parameter or form body field, or the named cookie (a bearer
+ * token, with the same charset and length rules).
  *
  * Returns `undefined` when there are no credentials this guard accepts (→ a bare 401). Throws
- * `InvalidRequestError` (400) for a malformed header, two `Authorization` headers or more than one
- * method at once, and `InvalidTokenError` for a token over `maxTokenLength`. With
- * `deferHeaderCheck`, a header token's length and charset are left to the caller
- * (`unchecked: true`, then {@link checkToken}).
+ * `InvalidRequestError` (400) for a malformed header, two `Authorization` headers, two cookies of
+ * the configured name or more than one method at once, and `InvalidTokenError` for a token over
+ * `maxTokenLength`. With `deferHeaderCheck`, a header token's length and charset are left to the
+ * caller (`unchecked: true`, then {@link checkToken}).
  *
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-2
  */
@@ -206,7 +220,9 @@ export function extractToken(
   const header = locations.header ? fromHeader(request, options, deferHeaderCheck) : undefined;
   const query = locations.query ? fromQuery(request, options) : undefined;
   const body = locations.body ? fromBody(request, options) : undefined;
-  const found = (header ? 1 : 0) + (query ? 1 : 0) + (body ? 1 : 0);
+  const cookie =
+    locations.cookie === undefined ? undefined : fromCookie(request, locations.cookie, options);
+  const found = (header ? 1 : 0) + (query ? 1 : 0) + (body ? 1 : 0) + (cookie ? 1 : 0);
   if (found > 1) throw new InvalidRequestError('request.multiple_methods');
-  return header ?? query ?? body;
+  return header ?? query ?? body ?? cookie;
 }

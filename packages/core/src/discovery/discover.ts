@@ -1,3 +1,4 @@
+import { excerpt } from '../lib/excerpt.js';
 import type { HttpClient } from '../lib/http-client.js';
 import { UpstreamError } from '../lib/http-client.js';
 
@@ -35,11 +36,16 @@ export async function discover(
   options: { timeout: number; maxResponseSize: number },
 ): Promise<IssuerMetadata> {
   let lastError: unknown;
+  let mismatch: UpstreamError | undefined;
   for (const url of discoveryUrls(issuer)) {
     try {
       const doc = await http.getJson(url, options);
       if (doc.issuer !== issuer) {
-        lastError = new UpstreamError('invalid_json');
+        // Most often a trailing slash: say what the document names, the fix is in the options.
+        mismatch ??= new UpstreamError('invalid_json', undefined, {
+          url,
+          details: { field: 'issuer', expected: issuer, actual: excerpt(doc.issuer) },
+        });
         continue;
       }
       return doc as IssuerMetadata;
@@ -50,5 +56,6 @@ export async function discover(
       if (error instanceof UpstreamError && error.failure === 'timeout') break;
     }
   }
+  if (mismatch !== undefined) throw mismatch;
   throw lastError instanceof UpstreamError ? lastError : new UpstreamError('network');
 }

@@ -1,5 +1,6 @@
 import { jwksChannel } from '../diagnostics.js';
 import { type HttpClient, isAllowedUrl, UpstreamError } from '../lib/http-client.js';
+import type { UpstreamMonitor } from '../logger.js';
 import { discover, type IssuerMetadata } from './discover.js';
 
 /**
@@ -18,10 +19,12 @@ export class MetadataSource {
     maxResponseSize: number;
   };
   readonly #allowInsecure: boolean;
+  readonly #monitor: UpstreamMonitor | undefined;
   #metadata: IssuerMetadata | undefined;
   #fetchedAt = 0;
   #failedAt: number | undefined;
   #inflight: Promise<IssuerMetadata> | undefined;
+  #lastError: UpstreamError | undefined;
 
   constructor(options: {
     issuer: string;
@@ -29,12 +32,14 @@ export class MetadataSource {
     clock: () => number;
     allowInsecureRequests: boolean;
     limits: { maxAge: number; failureBackoff: number; timeout: number; maxResponseSize: number };
+    monitor?: UpstreamMonitor | undefined;
   }) {
     this.issuer = options.issuer;
     this.#http = options.http;
     this.#clock = options.clock;
     this.#limits = options.limits;
     this.#allowInsecure = options.allowInsecureRequests;
+    this.#monitor = options.monitor;
   }
 
   async get(): Promise<IssuerMetadata> {
@@ -46,7 +51,7 @@ export class MetadataSource {
     if (this.#failedAt !== undefined && now - this.#failedAt < this.#limits.failureBackoff) {
       // Serve what we had rather than nothing; metadata rarely changes.
       if (this.#metadata !== undefined) return this.#metadata;
-      throw new UpstreamError('network');
+      throw this.#lastError ?? new UpstreamError('network').annotate('discovery', this.issuer);
     }
     this.#inflight = this.#fetch().finally(() => {
       this.#inflight = undefined;
@@ -67,14 +72,18 @@ export class MetadataSource {
   async #endpoint(member: 'jwks_uri' | 'introspection_endpoint'): Promise<string> {
     const metadata = await this.get();
     const value = metadata[member];
-    if (typeof value !== 'string') throw new UpstreamError('invalid_json');
+    const invalid = (failure: 'invalid_json' | 'insecure_url') =>
+      new UpstreamError(failure, undefined, {
+        details: { field: member, actual: typeof value === 'string' ? value : null },
+      }).annotate('discovery', this.issuer);
+    if (typeof value !== 'string') throw invalid('invalid_json');
     let url: URL;
     try {
       url = new URL(value);
     } catch {
-      throw new UpstreamError('invalid_json');
+      throw invalid('invalid_json');
     }
-    if (!isAllowedUrl(url, this.#allowInsecure)) throw new UpstreamError('insecure_url');
+    if (!isAllowedUrl(url, this.#allowInsecure)) throw invalid('insecure_url');
     return value;
   }
 
@@ -85,6 +94,7 @@ export class MetadataSource {
       this.#metadata = metadata;
       this.#fetchedAt = this.#clock();
       this.#failedAt = undefined;
+      this.#lastError = undefined;
       if (jwksChannel.hasSubscribers) {
         jwksChannel.publish({
           issuer: this.issuer,
@@ -93,9 +103,18 @@ export class MetadataSource {
           durationMs: performance.now() - sentAt,
         });
       }
+      this.#monitor?.succeeded('discovery', this.issuer, undefined);
       return metadata;
     } catch (error) {
       this.#failedAt = this.#clock();
+      const failure = (
+        error instanceof UpstreamError
+          ? error
+          : new UpstreamError('network', undefined, { cause: error })
+      ).annotate('discovery', this.issuer);
+      this.#lastError = failure;
+      // With metadata from before, nothing fails: say nothing until it is needed and missing.
+      if (this.#metadata === undefined) this.#monitor?.failed(failure);
       if (jwksChannel.hasSubscribers) {
         jwksChannel.publish({
           issuer: this.issuer,
@@ -106,7 +125,7 @@ export class MetadataSource {
         });
       }
       if (this.#metadata !== undefined) return this.#metadata;
-      throw error;
+      throw failure;
     }
   }
 }

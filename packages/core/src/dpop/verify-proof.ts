@@ -1,6 +1,11 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import { InvalidDpopProofError, InvalidRequestError, UseDpopNonceError } from '../errors.js';
+import {
+  InvalidDpopProofError,
+  InvalidRequestError,
+  UseDpopNonceError,
+  withDetails,
+} from '../errors.js';
 import { type JwsAlgorithm, verifySignature } from '../jws/algorithms.js';
 import {
   importPublicJwk,
@@ -10,6 +15,7 @@ import {
   type SkippedKey,
 } from '../jws/jwk.js';
 import { isJwsShaped, type ParsedJws, parseJws } from '../jws/parse.js';
+import { excerpt } from '../lib/excerpt.js';
 import { own } from '../lib/json.js';
 import { requestUrl } from '../public-url.js';
 import type { IncomingRequest } from '../request.js';
@@ -138,19 +144,37 @@ export class ProofVerifier {
       throw new InvalidDpopProofError('dpop.signature');
     }
 
-    if (own(payload, 'htm') !== request.method) throw new InvalidDpopProofError('dpop.htm');
+    const htm = own(payload, 'htm');
+    if (htm !== request.method) {
+      throw withDetails(new InvalidDpopProofError('dpop.htm'), {
+        field: 'htm',
+        expected: request.method,
+        actual: excerpt(htm),
+      });
+    }
     const htu = own(payload, 'htu');
     const expectedHtu = normalizeHtu(requestUrl(request, this.#publicUrl));
     if (expectedHtu === undefined) throw new InvalidRequestError('request.url_invalid');
     if (typeof htu !== 'string' || normalizeHtu(htu) !== expectedHtu) {
-      throw new InvalidDpopProofError('dpop.htu');
+      // The URL this request was made to, and what the proof names: without query and fragment.
+      throw withDetails(new InvalidDpopProofError('dpop.htu'), {
+        field: 'htu',
+        expected: expectedHtu,
+        actual: excerpt(typeof htu === 'string' ? (normalizeHtu(htu) ?? htu) : htu),
+      });
     }
     const iat = own(payload, 'iat');
     if (typeof iat !== 'number' || !Number.isFinite(iat))
       throw new InvalidDpopProofError('dpop.iat_missing');
     const iatMs = iat * 1000;
-    if (iatMs > nowMs + settings.iatLeeway) throw new InvalidDpopProofError('dpop.iat_future');
-    if (iatMs < nowMs - settings.iatWindow) throw new InvalidDpopProofError('dpop.iat_old');
+    const late = (reason: string) =>
+      withDetails(new InvalidDpopProofError(reason), {
+        field: 'iat',
+        actual: iat,
+        now: Math.floor(nowMs / 1000),
+      });
+    if (iatMs > nowMs + settings.iatLeeway) throw late('dpop.iat_future');
+    if (iatMs < nowMs - settings.iatWindow) throw late('dpop.iat_old');
     const jti = own(payload, 'jti');
     if (typeof jti !== 'string' || jti.length === 0 || jti.length > 256) {
       throw new InvalidDpopProofError('dpop.jti');

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { storeChannel } from '../diagnostics.js';
 import type { IssuerSettings } from '../jwt/options.js';
-import { isJsonObject, type JsonObject } from '../lib/json.js';
+import { isJsonObject, type JsonObject, own } from '../lib/json.js';
 import type { Store } from '../store.js';
 import type { ResolvedIntrospection } from './options.js';
 
@@ -17,7 +17,23 @@ interface CacheContext {
 export type Outcome =
   | { kind: 'active'; claims: JsonObject; until: number }
   | { kind: 'inactive'; reason: string }
-  | { kind: 'unavailable'; reason: string; retryAfter?: number };
+  | { kind: 'unavailable'; reason: string; retryAfter?: number; cause?: Error };
+
+/** The outcome of an answer that is not active: only a JSON boolean `true` is active. */
+/** An active answer, cached until the token's `exp` and at most `cacheTtl` from `now`. */
+export function active(claims: JsonObject, now: number, cacheTtl: number): Outcome {
+  let until = now + cacheTtl;
+  const exp = own(claims, 'exp');
+  if (typeof exp === 'number' && Number.isFinite(exp)) until = Math.min(until, exp * 1000);
+  return { kind: 'active', claims, until };
+}
+
+export function inactive(claims: JsonObject): Outcome {
+  return {
+    kind: 'inactive',
+    reason: claims.active === false ? 'introspection.inactive' : 'introspection.active_malformed',
+  };
+}
 
 /**
  * Introspection answers in the guard's {@link Store}, by the token's SHA-256 (never the token)

@@ -1,29 +1,32 @@
 import { createHash } from 'node:crypto';
-import { introspectionChannel, tokenHash } from '../diagnostics.js';
-import { InvalidTokenError, ServiceUnavailableError } from '../errors.js';
+import { type IntrospectionEvent, introspectionChannel, tokenHash } from '../diagnostics.js';
+import { InvalidTokenError, ServiceUnavailableError, withDetails } from '../errors.js';
 import type { JwtConfig, ResolvedIssuer } from '../jwt/options.js';
-import { buildVerifiedToken, type VerifiedToken } from '../jwt/verified-token.js';
+import type { VerifiedToken } from '../jwt/verified-token.js';
 import { type HttpClient, UpstreamError } from '../lib/http-client.js';
-import { type JsonObject, own } from '../lib/json.js';
+import type { UpstreamMonitor } from '../logger.js';
 import type { Store } from '../store.js';
-import { AnswerCache, type Outcome } from './answer-cache.js';
+import { AnswerCache, active, inactive, type Outcome } from './answer-cache.js';
 import { CallLimiter } from './call-limiter.js';
 import { authenticateClient } from './client-auth.js';
 import type { ResolvedIntrospection } from './options.js';
 import { JWT_RESPONSE_TYPE, readJsonResponse, readJwtResponse, statusVerdict } from './response.js';
+import { verifyAnswer } from './verify-answer.js';
 
 /** What an introspector needs of its guard besides its own settings. */
 export interface IntrospectorContext
-  extends Pick<JwtConfig, 'clock' | 'clockTolerance' | 'maxTokenAge' | 'validityRules'> {
+  extends Pick<
+    JwtConfig,
+    'clock' | 'clockTolerance' | 'maxTokenAge' | 'validityRules' | 'claimMapping' | 'clientBinding'
+  > {
   /** The issuer whose tokens the endpoint answers for. */
   readonly issuer: ResolvedIssuer;
   readonly http: HttpClient;
   /** The guard's `resource`: part of the cache namespace. */
   readonly resource: string | undefined;
   readonly store: Store;
+  readonly monitor?: UpstreamMonitor | undefined; // with a logger: down, recovered
 }
-
-const TOKEN_TYPES = new Set(['bearer', 'dpop']);
 
 /**
  * RFC 7662 token introspection with a cache and a single flight per token: concurrent requests
@@ -45,6 +48,7 @@ export class Introspector {
   readonly #inflight = new Map<string, Promise<Outcome>>();
   readonly #limiter: CallLimiter;
   #failedAt: number | undefined;
+  #lastError: Error | undefined; // the cause of the 503s answered during the backoff
 
   constructor(settings: ResolvedIntrospection, context: IntrospectorContext) {
     this.#settings = settings;
@@ -85,55 +89,44 @@ export class Introspector {
     }
     switch (outcome.kind) {
       case 'inactive':
-        throw new InvalidTokenError(outcome.reason);
+        throw outcome.reason === 'introspection.inactive'
+          ? withDetails(new InvalidTokenError(outcome.reason), { field: 'active', actual: false })
+          : new InvalidTokenError(outcome.reason);
       case 'unavailable':
-        throw this.#unavailable(outcome.reason, outcome.retryAfter);
+        throw this.#unavailable(outcome);
       case 'active':
         // exp, nbf and iat are checked here too, against this guard's clock.
-        return this.#verify(outcome.claims, this.#config.clock() / 1000, outcome.until);
+        return {
+          ...verifyAnswer(
+            outcome.claims,
+            this.#config.clock() / 1000,
+            this.#config,
+            this.#settings.requireAudience,
+          ),
+          cacheUntil: outcome.until,
+          contexts: {},
+        };
     }
   }
 
-  #unavailable(reason: string, retryAfter?: number): ServiceUnavailableError {
-    if (retryAfter !== undefined) return new ServiceUnavailableError(reason, retryAfter);
+  #unavailable(outcome: Outcome & { kind: 'unavailable' }): ServiceUnavailableError {
+    const { reason, retryAfter } = outcome;
+    // The failure behind it; during the backoff, the one that started it.
+    const cause =
+      outcome.cause ?? (reason === 'introspection.backoff' ? this.#lastError : undefined);
+    if (retryAfter !== undefined) return new ServiceUnavailableError(reason, retryAfter, cause);
     const backoff = this.#settings.failureBackoff;
     const remaining =
       this.#failedAt === undefined ? backoff : backoff - (this.#config.clock() - this.#failedAt);
-    return new ServiceUnavailableError(reason, Math.max(1, Math.ceil(remaining / 1000)));
+    return new ServiceUnavailableError(reason, Math.max(1, Math.ceil(remaining / 1000)), cause);
   }
 
-  /** Applies the same checks as to a JWT's claims. Throws `InvalidTokenError`. */
-  #verify(claims: JsonObject, nowSeconds: number, cacheUntil: number): VerifiedToken {
-    const issuer = this.#config.issuer;
-    const iss = own(claims, 'iss');
-    if (iss !== undefined && iss !== issuer.issuer)
-      throw new InvalidTokenError('introspection.iss');
-    const tokenType = own(claims, 'token_type');
-    if (
-      tokenType !== undefined &&
-      (typeof tokenType !== 'string' || !TOKEN_TYPES.has(tokenType.toLowerCase()))
-    ) {
-      throw new InvalidTokenError('introspection.token_type');
-    }
-    const verified = buildVerifiedToken(
-      'opaque',
-      claims,
-      issuer,
-      undefined,
-      this.#config,
-      nowSeconds,
-      { requireExp: false, requireAudience: this.#settings.requireAudience, cacheUntil },
-    );
-    // A DPoP token (RFC 9449 §6.2) whose key we are not told can be checked against no proof, and
-    // must never pass as a bearer token: refuse it whatever the scheme.
-    if (
-      typeof tokenType === 'string' &&
-      tokenType.toLowerCase() === 'dpop' &&
-      verified.confirmation?.jkt === undefined
-    ) {
-      throw new InvalidTokenError('introspection.dpop_without_jkt');
-    }
-    return verified;
+  /** Names the failure (URL, cause, issuer) and reports it to the monitor. */
+  #failure(error: UpstreamError, endpoint: string | undefined): UpstreamError {
+    const failure = error.annotate('introspection', this.#config.issuer.issuer, endpoint);
+    this.#lastError = failure;
+    this.#config.monitor?.failed(failure);
+    return failure;
   }
 
   async #call(token: string, key: string): Promise<Outcome> {
@@ -165,9 +158,9 @@ export class Introspector {
     const now = this.#config.clock();
     const sentAt = performance.now();
     let outcome: Outcome;
+    let endpoint = settings.endpoint;
     try {
-      const endpoint =
-        settings.endpoint ?? (await this.#config.issuer.metadata.introspectionEndpoint());
+      endpoint ??= await this.#config.issuer.metadata.introspectionEndpoint();
       const form = new URLSearchParams({ token, token_type_hint: 'access_token' });
       const headers: Record<string, string> = {
         'content-type': 'application/x-www-form-urlencoded',
@@ -184,7 +177,7 @@ export class Introspector {
       if (res.status !== 200) {
         const verdict = statusVerdict(res.status);
         // Only signs that the server is down or overloaded start the backoff below.
-        if (verdict === 'outage') throw new UpstreamError('status', res.status);
+        if (verdict === 'outage') throw new UpstreamError('status', res.status, { url: endpoint });
         if (verdict === 'refused') {
           // The endpoint refused this one request — 400 for a token type it does not take
           // (oidc-provider's unsupported_token_type), 413 for a made-up token too large for it:
@@ -207,7 +200,11 @@ export class Introspector {
           detail: reason,
           durationMs: performance.now() - sentAt,
         }));
-        return { kind: 'unavailable', reason };
+        const cause = this.#failure(
+          new UpstreamError('status', res.status, { url: endpoint }),
+          endpoint,
+        );
+        return { kind: 'unavailable', reason, cause };
       }
       const claims = settings.jwtResponse
         ? await readJwtResponse(
@@ -217,15 +214,25 @@ export class Introspector {
             settings.auth.clientId,
           )
         : readJsonResponse(res.contentType, res.body);
-      outcome = claims.active === true ? this.#active(claims) : inactive(claims);
+      outcome =
+        claims.active === true
+          ? active(claims, this.#config.clock(), this.#settings.cacheTtl)
+          : inactive(claims);
       this.#failedAt = undefined;
+      this.#lastError = undefined;
+      this.#config.monitor?.succeeded('introspection', this.#config.issuer.issuer, endpoint);
     } catch (error) {
+      const upstream =
+        error instanceof UpstreamError
+          ? error
+          : new UpstreamError('invalid_json', undefined, { url: endpoint, cause: error });
+      const cause = this.#failure(upstream, endpoint);
       if (error instanceof InvalidTokenError) {
         // A signed (RFC 9701) answer that does not verify: the endpoint is not trustworthy now.
-        outcome = { kind: 'unavailable', reason: `introspection.${error.reason}` };
+        outcome = { kind: 'unavailable', reason: `introspection.${error.reason}`, cause };
       } else {
         const detail = error instanceof UpstreamError ? error.failure : 'error';
-        outcome = { kind: 'unavailable', reason: `introspection.${detail}` };
+        outcome = { kind: 'unavailable', reason: `introspection.${detail}`, cause };
       }
       this.#failedAt = this.#config.clock();
       const detail = outcome.reason;
@@ -247,33 +254,9 @@ export class Introspector {
     return outcome;
   }
 
-  #active(claims: JsonObject): Outcome {
-    const now = this.#config.clock();
-    let until = now + this.#settings.cacheTtl;
-    const exp = own(claims, 'exp');
-    if (typeof exp === 'number' && Number.isFinite(exp)) until = Math.min(until, exp * 1000);
-    return { kind: 'active', claims, until };
-  }
-
   /** Publishes on `tokenguard:introspection`; the event (and the token's hash) is only built
    * when someone listens. */
-  #publish(
-    event: () => {
-      event: 'call' | 'cache_hit' | 'failure' | 'shared' | 'saturated';
-      tokenId: string;
-      active?: boolean;
-      detail?: string;
-      durationMs?: number;
-    },
-  ): void {
+  #publish(event: () => IntrospectionEvent): void {
     if (introspectionChannel.hasSubscribers) introspectionChannel.publish(event());
   }
-}
-
-function inactive(claims: JsonObject): Outcome {
-  // Only a JSON boolean `true` is active; `false`, a missing or a non-boolean `active` is not.
-  return {
-    kind: 'inactive',
-    reason: claims.active === false ? 'introspection.inactive' : 'introspection.active_malformed',
-  };
 }

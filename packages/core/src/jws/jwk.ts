@@ -61,15 +61,23 @@ function str(jwk: JsonObject, key: string): string | undefined {
 }
 
 /**
+ * What a key set's keys must be for: `sig` (OAuth JWKS and DPoP proof keys: `use` absent or
+ * `sig`), or `jwt-svid` (a SPIFFE bundle: `use` must be `jwt-svid`, JWT-SVID §6.2; its
+ * `x509-svid` keys and keys without `use` verify nothing).
+ */
+export type KeyUse = 'sig' | 'jwt-svid';
+
+/**
  * Applies the key rules to a JWK, without importing it (cheap: no crypto, nothing decoded):
  * known key types and curves only; no private members (a key set that publishes a private key is
- * compromised); no encryption key (`use` other than `sig`, `key_ops` without `verify`); a JWK
- * `alg` must be an asymmetric JWS algorithm that fits the key; an RSA modulus of at most 8192
- * bits and a public exponent of at most 2^32, judged by the length of `n` and `e`.
+ * compromised); no encryption key (`use` other than `sig` — or, in a SPIFFE bundle, other than
+ * `jwt-svid` —, `key_ops` without `verify`); a JWK `alg` must be an asymmetric JWS algorithm that
+ * fits the key; an RSA modulus of at most 8192 bits and a public exponent of at most 2^32, judged
+ * by the length of `n` and `e`.
  *
  * @see https://www.rfc-editor.org/rfc/rfc7517#section-4
  */
-export function readPublicJwk(input: unknown): PublicJwk | SkippedKey {
+export function readPublicJwk(input: unknown, keyUse: KeyUse = 'sig'): PublicJwk | SkippedKey {
   if (!isJsonObject(input)) return 'not_object';
   const jwk = input;
   const kty = str(jwk, 'kty');
@@ -77,7 +85,9 @@ export function readPublicJwk(input: unknown): PublicJwk | SkippedKey {
   for (const member of PRIVATE_MEMBERS) if (Object.hasOwn(jwk, member)) return 'private_key';
 
   const use = Object.hasOwn(jwk, 'use') ? jwk.use : undefined;
-  if (use !== undefined && use !== 'sig') return 'not_for_signature';
+  if (keyUse === 'sig' ? use !== undefined && use !== 'sig' : use !== keyUse) {
+    return 'not_for_signature';
+  }
   const keyOps = Object.hasOwn(jwk, 'key_ops') ? jwk.key_ops : undefined;
   if (keyOps !== undefined && !(Array.isArray(keyOps) && keyOps.includes('verify'))) {
     return 'not_for_signature';
@@ -153,8 +163,8 @@ export function importPublicJwk(
  * Imports one JWK from an issuer's key set as a {@link KeyHandle}, or says why it is skipped:
  * {@link readPublicJwk}'s rules, then {@link importPublicJwk}.
  */
-export function importJwk(input: unknown): KeyHandle | SkippedKey {
-  const jwk = readPublicJwk(input);
+export function importJwk(input: unknown, keyUse: KeyUse = 'sig'): KeyHandle | SkippedKey {
+  const jwk = readPublicJwk(input, keyUse);
   if (typeof jwk === 'string') return jwk;
   const imported = importPublicJwk(jwk);
   if (typeof imported === 'string') return imported;

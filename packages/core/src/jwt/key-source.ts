@@ -1,9 +1,11 @@
 import { jwksChannel } from '../diagnostics.js';
 import type { MetadataSource } from '../discovery/metadata-source.js';
-import { InvalidTokenError, ServiceUnavailableError } from '../errors.js';
+import { InvalidTokenError, ServiceUnavailableError, withDetails } from '../errors.js';
 import type { JwsAlgorithm } from '../jws/algorithms.js';
-import { importJwk, type KeyHandle, keyFits } from '../jws/jwk.js';
+import { importJwk, type KeyHandle, type KeyUse, keyFits } from '../jws/jwk.js';
+import { excerpt, listed } from '../lib/excerpt.js';
 import { type HttpClient, UpstreamError } from '../lib/http-client.js';
+import type { UpstreamMonitor } from '../logger.js';
 
 /** Timing and size limits of a key source, in milliseconds and bytes. */
 export interface KeySourceLimits {
@@ -34,6 +36,8 @@ export class KeySource {
   readonly #http: HttpClient;
   readonly #limits: KeySourceLimits;
   readonly #clock: () => number;
+  readonly #monitor: UpstreamMonitor | undefined;
+  readonly #keyUse: KeyUse;
 
   #byKid = new Map<string, KeyHandle[]>();
   #all: KeyHandle[] = [];
@@ -43,6 +47,8 @@ export class KeySource {
   #failedAt: number | undefined;
   #inflight: Promise<void> | undefined;
   #uri: string | undefined;
+  /** The last failure, the cause of the 503s answered until the next fetch succeeds. */
+  #lastError: UpstreamError | undefined;
 
   constructor(options: {
     issuer: string;
@@ -51,6 +57,9 @@ export class KeySource {
     http: HttpClient;
     limits: KeySourceLimits;
     clock: () => number;
+    monitor?: UpstreamMonitor | undefined;
+    /** `jwt-svid` for a SPIFFE bundle endpoint. Default `sig`. */
+    keyUse?: KeyUse;
   }) {
     this.issuer = options.issuer;
     this.#jwksUri = options.jwksUri;
@@ -59,6 +68,18 @@ export class KeySource {
     this.#http = options.http;
     this.#limits = options.limits;
     this.#clock = options.clock;
+    this.#monitor = options.monitor;
+    this.#keyUse = options.keyUse ?? 'sig';
+  }
+
+  /** The key ids of the current set, and how many keys it has (for the token doctor). */
+  get loaded(): { kids: readonly string[]; keys: number } {
+    return { kids: [...this.#byKid.keys()], keys: this.#all.length };
+  }
+
+  /** The JWKS URL, once known (configured, or from discovery). */
+  get uri(): string | undefined {
+    return this.#uri;
   }
 
   /**
@@ -106,8 +127,18 @@ export class KeySource {
     if (fits !== undefined) return fits;
     if (weak) throw new InvalidTokenError('jwks.weak_key');
     // A known kid that cannot verify this algorithm: a confused or forged token, not a rotation.
-    if (kid !== undefined) throw new InvalidTokenError('jwt.key_mismatch');
+    if (kid !== undefined) {
+      throw withDetails(new InvalidTokenError('jwt.key_mismatch'), { field: 'alg', actual: alg });
+    }
     return undefined;
+  }
+
+  #unknownKid(kid: string | undefined): InvalidTokenError {
+    return withDetails(new InvalidTokenError('jwks.kid_unknown'), {
+      field: 'kid',
+      expected: listed(this.#byKid.keys()),
+      actual: excerpt(kid),
+    });
   }
 
   /** An unknown kid refetches only once per cooldown: a flood of made-up kids costs one fetch. */
@@ -117,7 +148,7 @@ export class KeySource {
     now: number,
   ): Promise<readonly KeyHandle[]> {
     if (this.#inflight === undefined && now - this.#lastAttemptAt < this.#limits.cooldown) {
-      throw new InvalidTokenError('jwks.kid_unknown');
+      throw this.#unknownKid(kid);
     }
     return this.#loadThen(kid, alg, now);
   }
@@ -141,7 +172,7 @@ export class KeySource {
       throw this.#unavailable('jwks.unavailable');
     }
     const found = this.#find(kid, alg);
-    if (found === undefined) throw new InvalidTokenError('jwks.kid_unknown');
+    if (found === undefined) throw this.#unknownKid(kid);
     return found;
   }
 
@@ -150,7 +181,11 @@ export class KeySource {
       this.#failedAt === undefined
         ? this.#limits.failureBackoff
         : this.#limits.failureBackoff - (this.#clock() - this.#failedAt);
-    return new ServiceUnavailableError(reason, Math.max(1, Math.ceil(remaining / 1000)));
+    return new ServiceUnavailableError(
+      reason,
+      Math.max(1, Math.ceil(remaining / 1000)),
+      this.#lastError,
+    );
   }
 
   #refreshInBackground(now: number): void {
@@ -184,9 +219,12 @@ export class KeySource {
       const durationMs = performance.now() - sentAt;
       this.#install(doc.keys);
       this.#failedAt = undefined;
+      this.#lastError = undefined;
       this.#publish({ event: wasLoaded ? 'refresh' : 'fetch', keys: this.#all.length, durationMs });
+      this.#monitor?.succeeded('jwks', this.issuer, uri);
     } catch (error) {
-      this.#failedAt = this.#clock();
+      const failedAt = this.#clock();
+      this.#failedAt = failedAt;
       const detail = error instanceof UpstreamError ? error.failure : 'invalid_jwks';
       this.#publish(
         sentAt === undefined
@@ -194,7 +232,17 @@ export class KeySource {
           : { event: 'failure', detail, durationMs: performance.now() - sentAt },
       );
       if (this.#loaded) this.#publish({ event: 'stale', keys: this.#all.length });
-      throw error;
+      // Named: the URL, the cause and whose keys, for warmUp(), the 503's cause and the logger.
+      const failure = (
+        error instanceof UpstreamError
+          ? error
+          : new UpstreamError('invalid_json', undefined, { url: this.#uri, cause: error })
+      ).annotate('jwks', this.issuer, this.#uri);
+      this.#lastError = failure;
+      const stale =
+        this.#loaded && failedAt - this.#loadedAt <= this.#limits.maxAge + this.#limits.staleMaxAge;
+      this.#monitor?.failed(failure, stale);
+      throw failure;
     }
   }
 
@@ -206,7 +254,7 @@ export class KeySource {
     const byKid = new Map<string, KeyHandle[]>();
     const all: KeyHandle[] = [];
     for (const jwk of keys.slice(0, this.#limits.maxKeys)) {
-      const imported = importJwk(jwk);
+      const imported = importJwk(jwk, this.#keyUse);
       if (typeof imported === 'string') {
         this.#publish({ event: 'skipped_key', detail: imported });
         continue;

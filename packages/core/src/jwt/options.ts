@@ -1,15 +1,19 @@
-import { createSecretKey, KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import type { CompiledClaimRule } from '../authorize/claims.js';
 import type { MetadataSource } from '../discovery/metadata-source.js';
 import {
   ALGORITHMS,
   ASYMMETRIC_ALGORITHMS,
   isJwsAlgorithm,
-  isSymmetric,
   type JwsAlgorithm,
 } from '../jws/algorithms.js';
 import type { KeyHandle } from '../jws/jwk.js';
+import { checkSecretFor, HS_MIN_BYTES, resolveSecret } from '../jws/secret.js';
 import { checkUrl, fail, list, seconds } from '../lib/validate.js';
+import type { SpiffeConfig } from '../spiffe/options.js';
+import { type ClaimMapping, resolveClaimMapping, type ScopeClaim } from './claim-mapping.js';
+import { type ResolvedClientBinding, resolveClientBinding } from './client-binding.js';
+import { type ExpandedIssuer, expandIssuerEntry, type IssuerTemplate } from './issuer-template.js';
 import type { KeySource, KeySourceLimits } from './key-source.js';
 
 /** Per-issuer settings, for APIs that trust several authorization servers. */
@@ -22,6 +26,14 @@ export interface IssuerOptions {
   audience?: string | readonly string[];
   /** Algorithms accepted from this issuer. Default: the guard's `algorithms`. */
   algorithms?: readonly JwsAlgorithm[];
+  /**
+   * With an issuer template (`https://login.microsoftonline.com/{tenantid}/v2.0`): the tenants
+   * whose tokens are accepted, required (never any tenant). Each token's `tenantClaim` must name
+   * the tenant of its `iss`. A template needs `jwksUri`.
+   */
+  tenants?: readonly string[];
+  /** The claim that names a token's tenant, for an issuer template. Default `tid` (Entra ID). */
+  tenantClaim?: string;
 }
 
 /** How the issuer's JWKS is cached and fetched. Durations are in seconds. */
@@ -53,6 +65,9 @@ interface JwtOptions {
   accessTokenProfile?: 'rfc9068';
   tokenTypes?: readonly string[];
   jwks?: JwksOptions;
+  clientIdClaim?: string | readonly string[];
+  scopeClaims?: readonly ScopeClaim[];
+  clientBinding?: unknown;
 }
 
 /** A trusted issuer, validated; its key source is built from it. */
@@ -61,6 +76,8 @@ export interface IssuerSettings {
   readonly jwksUri: string | undefined;
   readonly audiences: ReadonlySet<string>;
   readonly algorithms: ReadonlySet<JwsAlgorithm>;
+  /** From an issuer template: the tenant the token's tenant claim must name. */
+  readonly tenant?: ExpandedIssuer['tenant'];
 }
 
 /** An issuer as the guard uses it. */
@@ -68,6 +85,8 @@ export interface ResolvedIssuer extends IssuerSettings {
   readonly keySource: KeySource | undefined;
   readonly secret: KeyHandle | undefined;
   readonly metadata: MetadataSource;
+  /** A SPIFFE trust domain (its bundle verifies JWT-SVIDs), not an OAuth issuer. */
+  readonly trustDomain?: string;
 }
 
 /** What verifying a token against the trusted issuers needs. */
@@ -83,6 +102,12 @@ export interface JwtConfig {
   /** The guard's `claims` rules: a token that fails one is not valid. */
   readonly validityRules: readonly CompiledClaimRule[];
   readonly clock: () => number;
+  /** Multi-tenant issuers, to tell a tenant that is not allowed from an unknown issuer. */
+  readonly issuerTemplates: readonly IssuerTemplate[];
+  readonly claimMapping: ClaimMapping;
+  readonly clientBinding: ResolvedClientBinding | undefined;
+  /** SPIFFE trust domains for JWT-SVIDs, when configured. */
+  readonly spiffe: SpiffeConfig<ResolvedIssuer> | undefined;
 }
 
 /** The token rules, validated, before any key source exists. */
@@ -95,45 +120,9 @@ export interface JwtSettings {
   readonly maxTokenAge: number | undefined;
   readonly requireAtJwt: boolean;
   readonly tokenTypes: ReadonlySet<string>;
-}
-
-// RFC 7518 §3.2: an HMAC key at least as long as the hash output.
-const HS_MIN_BYTES = { HS256: 32, HS384: 48, HS512: 64 } as const;
-
-function resolveSecret(secret: JwtOptions['secret']): KeyHandle | undefined {
-  if (secret === undefined) return undefined;
-  let key: KeyObject;
-  if (secret instanceof KeyObject) {
-    if (secret.type !== 'secret') fail('"secret" must be a secret KeyObject');
-    key = secret;
-  } else if (typeof secret === 'string' || secret instanceof Uint8Array) {
-    key = createSecretKey(typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret);
-  } else {
-    return fail('"secret" must be a string, a Uint8Array or a secret KeyObject');
-  }
-  return {
-    kid: undefined,
-    alg: undefined,
-    family: 'oct',
-    key,
-    identity: 'secret',
-    unusable: undefined,
-    active: true,
-  };
-}
-
-/** An HS algorithm needs a secret at least as long as its hash (RFC 7518 §3.2). */
-function checkSecretFor(alg: JwsAlgorithm, secret: KeyHandle | undefined, where: string): void {
-  if (!isSymmetric(alg)) return;
-  if (!secret) fail(`"${where}" contains ${alg}, which requires "secret"`);
-  const minBytes = HS_MIN_BYTES[alg as keyof typeof HS_MIN_BYTES];
-  if ((secret?.key.symmetricKeySize ?? 0) < minBytes) {
-    fail(
-      where === 'algorithms'
-        ? `"secret" must be at least ${minBytes} bytes for ${alg} (RFC 7518 §3.2)`
-        : `"secret" must be at least ${minBytes} bytes for ${alg} in "${where}" (RFC 7518 §3.2)`,
-    );
-  }
+  readonly issuerTemplates: readonly IssuerTemplate[];
+  readonly claimMapping: ClaimMapping;
+  readonly clientBinding: ResolvedClientBinding | undefined;
 }
 
 function resolveAlgorithms(
@@ -164,7 +153,10 @@ function resolveAlgorithms(
 }
 
 /** `issuer` and `issuers` as one list, each with the option path to name in errors. */
-function issuerEntries(options: JwtOptions): Array<{ entry: IssuerOptions; name: string }> {
+function issuerEntries(
+  options: JwtOptions,
+  allowNone: boolean,
+): Array<{ entry: IssuerOptions; name: string }> {
   const entries: Array<{ entry: IssuerOptions; name: string }> = [];
   for (const issuer of list(options.issuer, 'issuer')) {
     entries.push({ entry: { issuer }, name: 'issuer' });
@@ -180,7 +172,7 @@ function issuerEntries(options: JwtOptions): Array<{ entry: IssuerOptions; name:
       entries.push({ entry, name: `issuers[${i}]` });
     });
   }
-  if (entries.length === 0) fail('"issuer" is required (or "issuers")');
+  if (entries.length === 0 && !allowNone) fail('"issuer" is required (or "issuers")');
   if (options.jwksUri !== undefined) {
     if (entries.length !== 1) {
       fail('"jwksUri" needs exactly one issuer; use "issuers: [{ issuer, jwksUri }]" for several');
@@ -212,11 +204,17 @@ function resolveJwksLimits(jwks: JwksOptions | undefined = {}): KeySourceLimits 
  * Validates the options that decide which tokens are valid — issuers, audiences, algorithms, the
  * shared secret, JWKS limits, times and types — with a `TypeError` naming the option.
  */
-export function resolveJwt(options: JwtOptions, allowInsecure: boolean): JwtSettings {
+export function resolveJwt(
+  options: JwtOptions,
+  allowInsecure: boolean,
+  spiffe: boolean,
+): JwtSettings {
   const secret = resolveSecret(options.secret);
   const algorithms = resolveAlgorithms(options, secret);
   const audiences = list(options.audience, 'audience');
-  const entries = issuerEntries(options);
+  const clientBinding = resolveClientBinding(options.clientBinding);
+  const entries = issuerEntries(options, spiffe);
+  const issuerTemplates: IssuerTemplate[] = [];
   const optionName = (name: string, member: string) =>
     name === 'issuer' ? member : `${name}.${member}`;
   const jwks = resolveJwksLimits(options.jwks);
@@ -225,7 +223,9 @@ export function resolveJwt(options: JwtOptions, allowInsecure: boolean): JwtSett
   const allAlgorithms = new Set<JwsAlgorithm>();
   for (const { entry, name } of entries) {
     checkUrl(entry.issuer, optionName(name, 'issuer'), allowInsecure);
-    if (issuers.some((known) => known.issuer === entry.issuer)) {
+    const expanded = expandIssuerEntry(entry, (member) => optionName(name, member));
+    if (expanded.template !== undefined) issuerTemplates.push(expanded.template);
+    if (expanded.issuers.some(({ issuer }) => issuers.some((known) => known.issuer === issuer))) {
       fail(`"${optionName(name, 'issuer')}" is listed twice`);
     }
     if (entry.jwksUri !== undefined) {
@@ -235,7 +235,7 @@ export function resolveJwt(options: JwtOptions, allowInsecure: boolean): JwtSett
     }
     const aud =
       entry.audience === undefined ? audiences : list(entry.audience, optionName(name, 'audience'));
-    if (aud.length === 0)
+    if (aud.length === 0 && clientBinding === undefined)
       fail('"audience" is required: the identifier of this API that tokens must be issued for');
     const algs = entry.algorithms === undefined ? algorithms : entry.algorithms;
     if (!Array.isArray(algs) || algs.length === 0 || !algs.every(isJwsAlgorithm)) {
@@ -245,13 +245,17 @@ export function resolveJwt(options: JwtOptions, allowInsecure: boolean): JwtSett
       checkSecretFor(alg, secret, optionName(name, 'algorithms'));
       allAlgorithms.add(alg);
     }
-    issuers.push({
-      issuer: entry.issuer,
-      jwksUri: entry.jwksUri,
-      audiences: new Set(aud),
-      algorithms: new Set(algs),
-    });
+    for (const { issuer, tenant } of expanded.issuers) {
+      const settings = {
+        issuer,
+        jwksUri: entry.jwksUri,
+        audiences: new Set(aud),
+        algorithms: new Set(algs),
+      };
+      issuers.push(tenant === undefined ? settings : { ...settings, tenant });
+    }
   }
+  if (spiffe) for (const alg of algorithms) allAlgorithms.add(alg);
 
   const clockTolerance = seconds(options.clockTolerance, 'clockTolerance', 30, 300);
   const maxTokenAge =
@@ -270,6 +274,9 @@ export function resolveJwt(options: JwtOptions, allowInsecure: boolean): JwtSett
     maxTokenAge,
     requireAtJwt: options.accessTokenProfile === 'rfc9068',
     tokenTypes,
+    issuerTemplates,
+    claimMapping: resolveClaimMapping(options),
+    clientBinding,
   };
 }
 

@@ -1,9 +1,11 @@
-import { claimsSatisfy } from '../authorize/claims.js';
-import { parseScopes } from '../authorize/scopes.js';
-import { InvalidTokenError } from '../errors.js';
+import { claimsSatisfy, failingClaimRule } from '../authorize/claims.js';
+import { InvalidTokenError, withDetails } from '../errors.js';
 import type { KeyHandle } from '../jws/jwk.js';
+import { excerpt, listed } from '../lib/excerpt.js';
 import { deepFreeze, isJsonObject, type JsonObject, own } from '../lib/json.js';
 import type { AuthContext } from '../types.js';
+import { readClientId, readScopes } from './claim-mapping.js';
+import { checkClientBinding, type ResolvedClientBinding } from './client-binding.js';
 import type { IssuerSettings, JwtConfig } from './options.js';
 
 /**
@@ -29,10 +31,12 @@ export interface VerifiedToken {
   /** The key that verified a JWT; a cached token is dropped when its key leaves the JWKS. */
   readonly key: KeyHandle | undefined;
   /** Milliseconds: an introspection result is not used from the cache after this. */
-  readonly cacheUntil: number | undefined;
+  readonly cacheUntil?: number;
+  /** A JWT-SVID's SPIFFE ID (its `sub`), which is then also its `principalId`. */
+  readonly spiffeId?: string;
   /**
    * The frozen principal handed to every request that presents this token, per scheme, made on
-   * first use (`accept()` in respond.ts).
+   * first use (`accept()` in respond.ts). A copy of a verified token gets its own.
    */
   readonly contexts: { bearer?: AuthContext; dpop?: AuthContext };
 }
@@ -40,7 +44,12 @@ export interface VerifiedToken {
 function numericDate(payload: JsonObject, claim: string, required: boolean): number | undefined {
   const value = own(payload, claim);
   if (value === undefined) {
-    if (required) throw new InvalidTokenError(`jwt.${claim}_missing`);
+    if (required) {
+      throw withDetails(new InvalidTokenError(`jwt.${claim}_missing`), {
+        field: claim,
+        actual: null,
+      });
+    }
     return undefined;
   }
   // `1e400` parses as Infinity: not a date.
@@ -60,19 +69,27 @@ export function checkTimes(
   config: Pick<JwtConfig, 'clockTolerance' | 'maxTokenAge'>,
 ): void {
   const tolerance = config.clockTolerance;
+  const late = (error: InvalidTokenError, field: string, actual: number | null) =>
+    withDetails(error, {
+      field,
+      actual,
+      now: Math.floor(nowSeconds),
+      clockTolerance: tolerance,
+      ...(field === 'iat' && config.maxTokenAge !== undefined && { expected: config.maxTokenAge }),
+    });
   if (token.exp !== undefined && nowSeconds - tolerance >= token.exp) {
-    throw new InvalidTokenError('jwt.expired', 'The access token expired');
+    throw late(new InvalidTokenError('jwt.expired', 'The access token expired'), 'exp', token.exp);
   }
   if (token.nbf !== undefined && nowSeconds + tolerance < token.nbf) {
-    throw new InvalidTokenError('jwt.not_yet_valid');
+    throw late(new InvalidTokenError('jwt.not_yet_valid'), 'nbf', token.nbf);
   }
   if (token.iat !== undefined && nowSeconds + tolerance < token.iat) {
-    throw new InvalidTokenError('jwt.iat_future');
+    throw late(new InvalidTokenError('jwt.iat_future'), 'iat', token.iat);
   }
   if (config.maxTokenAge !== undefined) {
-    if (token.iat === undefined) throw new InvalidTokenError('jwt.iat_missing');
+    if (token.iat === undefined) throw late(new InvalidTokenError('jwt.iat_missing'), 'iat', null);
     if (nowSeconds - token.iat > config.maxTokenAge + tolerance) {
-      throw new InvalidTokenError('jwt.too_old');
+      throw late(new InvalidTokenError('jwt.too_old'), 'iat', token.iat);
     }
   }
 }
@@ -134,24 +151,36 @@ export function principalIdOf(
 
 /**
  * The principal fields and token-level checks shared by JWTs and introspection responses:
- * `iss` and `aud` against the issuer's configuration, times, `sub`, `client_id`, scopes, `cnf`,
- * and the guard-level claim rules.
+ * `iss` and `aud` against the issuer's configuration (or, for a token without `aud`, the client
+ * binding), times, `sub`, the client id and scopes (where the claim mapping says), `cnf`, and the
+ * guard-level claim rules.
  */
 export function buildVerifiedToken(
   format: 'jwt' | 'opaque',
   claims: JsonObject,
   issuer: Pick<IssuerSettings, 'issuer' | 'audiences'>,
   key: KeyHandle | undefined,
-  config: Pick<JwtConfig, 'clockTolerance' | 'maxTokenAge' | 'validityRules'>,
+  config: Pick<JwtConfig, 'clockTolerance' | 'maxTokenAge' | 'validityRules' | 'claimMapping'>,
   nowSeconds: number,
-  options: { requireExp: boolean; requireAudience: boolean; cacheUntil?: number },
+  options: {
+    requireExp: boolean;
+    requireAudience: boolean;
+    /** What binds a token without `aud` instead (checked once the client id is read). */
+    clientBinding: ResolvedClientBinding | undefined;
+  },
 ): VerifiedToken {
   const aud = own(claims, 'aud');
-  if (aud !== undefined || options.requireAudience) {
+  if (aud !== undefined || (options.requireAudience && options.clientBinding === undefined)) {
     if (!audienceMatches(aud, issuer.audiences)) {
-      throw new InvalidTokenError(aud === undefined ? 'jwt.aud_missing' : 'jwt.aud');
+      throw withDetails(new InvalidTokenError(aud === undefined ? 'jwt.aud_missing' : 'jwt.aud'), {
+        field: 'aud',
+        expected: listed(issuer.audiences),
+        actual: excerpt(aud),
+      });
     }
   }
+  // No `aud`, but a client binding instead: checked once the client id is read.
+  const bound = aud === undefined && options.requireAudience;
   const exp = numericDate(claims, 'exp', options.requireExp);
   const nbf = numericDate(claims, 'nbf', false);
   const iat = numericDate(claims, 'iat', false);
@@ -162,30 +191,27 @@ export function buildVerifiedToken(
   if (sub !== undefined && (typeof sub !== 'string' || sub.length === 0)) {
     throw new InvalidTokenError('jwt.sub_malformed');
   }
-  let clientId = own(claims, 'client_id');
-  if (clientId === undefined) clientId = own(claims, 'azp');
-  if (clientId !== undefined && typeof clientId !== 'string') {
-    throw new InvalidTokenError('jwt.client_id_malformed');
-  }
+  const clientId = readClientId(claims, config.claimMapping);
+  if (bound) checkClientBinding(claims, clientId, options.clientBinding);
   const jti = own(claims, 'jti');
   if (jti !== undefined && typeof jti !== 'string')
     throw new InvalidTokenError('jwt.jti_malformed');
-  const scopes = parseScopes(claims);
-  if (scopes === undefined) throw new InvalidTokenError('jwt.scope_malformed');
+  const scopes = readScopes(claims, config.claimMapping);
   const confirmation = readConfirmation(own(claims, 'cnf'));
   if (config.validityRules.length > 0 && !claimsSatisfy(config.validityRules, claims)) {
-    throw new InvalidTokenError('jwt.claims');
+    const failed = failingClaimRule(config.validityRules, claims);
+    const error = new InvalidTokenError('jwt.claims');
+    throw failed === undefined ? error : withDetails(error, failed);
   }
 
   const subject = sub as string | undefined;
-  const client = clientId as string | undefined;
   return {
     format,
     claims: deepFreeze(claims),
     issuer: issuer.issuer,
     subject,
-    clientId: client,
-    principalId: principalIdOf(issuer.issuer, subject, client),
+    clientId,
+    principalId: principalIdOf(issuer.issuer, subject, clientId),
     scopes,
     exp,
     nbf,
@@ -193,7 +219,6 @@ export function buildVerifiedToken(
     jti: jti as string | undefined,
     confirmation,
     key,
-    cacheUntil: options.cacheUntil,
     contexts: {},
   };
 }

@@ -1,27 +1,7 @@
 import { Agent, request } from 'undici';
+import { systemCode, UpstreamError } from '../upstream-error.js';
 
-/** Why an upstream call failed; reported on diagnostics, never to the client. */
-export type UpstreamFailure =
-  | 'timeout'
-  | 'network'
-  | 'too_large'
-  | 'status'
-  | 'redirect'
-  | 'content_type'
-  | 'invalid_json'
-  | 'insecure_url';
-
-/** An upstream call (JWKS, discovery, introspection) that failed. Internal. */
-export class UpstreamError extends Error {
-  override readonly name = 'UpstreamError';
-  readonly failure: UpstreamFailure;
-  readonly status: number | undefined;
-  constructor(failure: UpstreamFailure, status?: number) {
-    super(`upstream ${failure}${status === undefined ? '' : ` ${status}`}`);
-    this.failure = failure;
-    this.status = status;
-  }
-}
+export { UpstreamError };
 
 export interface UpstreamResponse {
   status: number;
@@ -93,7 +73,7 @@ export class HttpClient {
   }
 
   async send(url: string, req: UpstreamRequest): Promise<UpstreamResponse> {
-    if (!this.#allowed(url)) throw new UpstreamError('insecure_url');
+    if (!this.#allowed(url)) throw new UpstreamError('insecure_url', undefined, { url });
 
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), req.timeout);
@@ -103,8 +83,12 @@ export class HttpClient {
         ? await this.#viaFetch(this.#fetch, url, req, controller.signal)
         : await this.#viaUndici(url, req, controller.signal);
     } catch (error) {
-      if (error instanceof UpstreamError) throw error;
-      throw new UpstreamError(controller.signal.aborted ? 'timeout' : 'network');
+      if (error instanceof UpstreamError) throw error.locate(url);
+      throw new UpstreamError(controller.signal.aborted ? 'timeout' : 'network', undefined, {
+        url,
+        code: controller.signal.aborted ? undefined : systemCode(error),
+        cause: error,
+      });
     } finally {
       clearTimeout(timer);
     }
@@ -194,9 +178,15 @@ export class HttpClient {
       if (!(error instanceof UpstreamError) || error.failure !== 'network') throw error;
       res = await this.send(url, request);
     }
-    if (res.status >= 300 && res.status < 400) throw new UpstreamError('redirect', res.status);
-    if (res.status !== 200) throw new UpstreamError('status', res.status);
-    return parseJsonBody(res.body);
+    if (res.status >= 300 && res.status < 400) {
+      throw new UpstreamError('redirect', res.status, { url });
+    }
+    if (res.status !== 200) throw new UpstreamError('status', res.status, { url });
+    try {
+      return parseJsonBody(res.body);
+    } catch (error) {
+      throw error instanceof UpstreamError ? error.locate(url) : error;
+    }
   }
 
   async close(): Promise<void> {

@@ -6,9 +6,23 @@ import {
   type TokenGuard,
   type TokenGuardOptions,
 } from '@tokenguard/core';
-import { pickRequirements, routeRequirements } from '@tokenguard/core/adapter';
+import { consoleLogger, pickRequirements, routeRequirements } from '@tokenguard/core/adapter';
 
 let envGuard: { key: string; guard: TokenGuard } | undefined;
+
+/** The Express adapter's own keys, beside guard options or requirements. */
+const ADAPTER_KEYS = ['forwardErrors'];
+
+/**
+ * Creates a guard for a middleware: with no `logger` in the options, one that writes upstream
+ * trouble (an issuer down, recovered) to `console.warn`, once per change, and nothing per
+ * request. `logger: false` is silent; `logger: console` adds a debug line per rejection.
+ */
+function createGuard(options: TokenGuardOptions): TokenGuard {
+  return createTokenGuard(
+    options.logger === undefined ? { ...options, logger: consoleLogger('warn') } : options,
+  );
+}
 
 /**
  * The guard built from `TOKENGUARD_*` by `optionsFromEnv()`, created once and shared by every
@@ -21,7 +35,7 @@ export function defaultGuard(): TokenGuard {
   if (envGuard?.key !== key) {
     let guard: TokenGuard;
     try {
-      guard = createTokenGuard(options);
+      guard = createGuard(options);
     } catch (error) {
       if (!(error instanceof TypeError)) throw error;
       throw new TypeError(
@@ -50,6 +64,7 @@ export function checkRequirements(
     throw new TypeError(`tokenguard: the requirements of ${name}() must be an object`);
   }
   return pickRequirements(requirements, name, {
+    known: ADAPTER_KEYS,
     refuse: { optional: 'use optionalToken() for anonymous access' },
     hint: withoutGuard
       ? 'guard options need "issuer" (or "issuers"), or pass a guard from createTokenGuard()'
@@ -57,10 +72,22 @@ export function checkRequirements(
   });
 }
 
+/** `forwardErrors` of an options or requirements object: `true` sends rejections to `next(err)`. */
+function forwardErrorsOf(name: string, source: unknown): boolean {
+  const value =
+    typeof source === 'object' && source !== null
+      ? (source as { forwardErrors?: unknown }).forwardErrors
+      : undefined;
+  if (value !== undefined && typeof value !== 'boolean') {
+    throw new TypeError(`tokenguard: "${name}.forwardErrors" must be a boolean`);
+  }
+  return value === true;
+}
+
 /**
  * Reads the arguments every middleware factory shares: nothing (the environment's guard), guard
  * options (with `issuer` or `issuers`: a new guard), route requirements (the environment's
- * guard), or a guard and optional requirements. Returns the requirements object to pass on every
+ * guard), or a guard and optional requirements; any of the objects may say `forwardErrors`. Returns the requirements object to pass on every
  * request (`undefined`: the guard's own), already checked against the guard, so core compiles it
  * once and a mistake (such as `introspect: true` without introspection) is a `TypeError` now.
  */
@@ -69,8 +96,13 @@ export function resolveGuard(
   first: unknown,
   second: unknown,
   extra?: Readonly<AuthRequirements>,
-): { guard: TokenGuard; requirements: Readonly<AuthRequirements> | undefined } {
+): {
+  guard: TokenGuard;
+  requirements: Readonly<AuthRequirements> | undefined;
+  forwardErrors: boolean;
+} {
   let guard: TokenGuard;
+  const forwardErrors = forwardErrorsOf(name, second ?? first);
   let requirements: Readonly<AuthRequirements> | undefined;
   if (isTokenGuard(first)) {
     guard = first;
@@ -84,7 +116,10 @@ export function resolveGuard(
   } else if (typeof first !== 'object' || first === null) {
     throw new TypeError(`tokenguard: ${name}() takes a guard, guard options or route requirements`);
   } else if ('issuer' in first || 'issuers' in first) {
-    guard = createTokenGuard(first as TokenGuardOptions);
+    const { forwardErrors: _forward, ...options } = first as TokenGuardOptions & {
+      forwardErrors?: boolean;
+    };
+    guard = createGuard(options);
   } else {
     // Requirements first: a mistake in them is reported even when the environment is not set up.
     requirements = checkRequirements(name, first, true);
@@ -94,5 +129,5 @@ export function resolveGuard(
   if (requirements !== undefined || extra !== undefined) {
     requirements = routeRequirements(guard, name, requirements, extra);
   }
-  return { guard, requirements };
+  return { guard, requirements, forwardErrors };
 }

@@ -27,21 +27,25 @@ const DPOP_ALGS = 'ES256 EdDSA';
 const METADATA = `${CONFORMANCE_RESOURCE}/.well-known/oauth-protected-resource`;
 const DPOP_CHALLENGE = `DPoP realm="${CONFORMANCE_REALM}", algs="${DPOP_ALGS}", resource_metadata="${METADATA}"`;
 /** The Bearer challenge (with the error, when the client used Bearer), then the DPoP one. */
-const challenge = (params = '') =>
+export const challenge = (params = '') =>
   `Bearer realm="${CONFORMANCE_REALM}"${params}, resource_metadata="${METADATA}", ${DPOP_CHALLENGE}`;
 /** The challenge when the client used the DPoP scheme: the error goes on the DPoP challenge. */
 const dpopChallenge = (params: string) =>
   `Bearer realm="${CONFORMANCE_REALM}", resource_metadata="${METADATA}", DPoP realm="${CONFORMANCE_REALM}"${params}, algs="${DPOP_ALGS}", resource_metadata="${METADATA}"`;
 /** Both challenges carry the error: the request was refused before its scheme was known. */
-const bothChallenges = (params: string) =>
+export const bothChallenges = (params: string) =>
   `Bearer realm="${CONFORMANCE_REALM}"${params}, resource_metadata="${METADATA}", DPoP realm="${CONFORMANCE_REALM}"${params}, algs="${DPOP_ALGS}", resource_metadata="${METADATA}"`;
-const INVALID = ', error="invalid_token", error_description="The access token is invalid"';
-const MALFORMED = ', error="invalid_request", error_description="The request is malformed"';
-const malformedBody = { error: 'invalid_request', error_description: 'The request is malformed' };
+export const INVALID = ', error="invalid_token", error_description="The access token is invalid"';
+export const MALFORMED = ', error="invalid_request", error_description="The request is malformed"';
+export const malformedBody = {
+  error: 'invalid_request',
+  error_description: 'The request is malformed',
+};
 const invalidBody = { error: 'invalid_token', error_description: 'The access token is invalid' };
-const scopeError = (scope: string) => ({
+export const scopeError = (scope: string) => ({
   status: 403,
   headers: {
+    'content-type': 'application/json',
     'www-authenticate': challenge(
       `, error="insufficient_scope", error_description="The access token lacks the required scope", scope="${scope}"`,
     ),
@@ -54,6 +58,7 @@ const scopeError = (scope: string) => ({
 const claimError: ConformanceResponse = {
   status: 403,
   headers: {
+    'content-type': 'application/json',
     'www-authenticate': challenge(
       ', error="insufficient_scope", error_description="The access token is not authorized for this resource"',
     ),
@@ -63,24 +68,24 @@ const claimError: ConformanceResponse = {
     error_description: 'The access token is not authorized for this resource',
   },
 };
-const unauthorized: ConformanceResponse = {
+export const unauthorized: ConformanceResponse = {
   status: 401,
   headers: { 'www-authenticate': challenge(INVALID), 'content-type': 'application/json' },
   body: invalidBody,
 };
-const ok = (method: 'GET' | 'POST', path: string, subject: string | null, status = 200) => ({
+export const ok = (method: 'GET' | 'POST', path: string, subject: string | null, status = 200) => ({
   status,
   headers: { 'www-authenticate': null },
   body: { route: `${method} ${path}`, subject },
 });
 
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 /** A case's request: `GET path` with a token minted with these claims and options. */
 const withToken =
   (path: string, claims: Claims = {}, options?: MintAccessTokenOptions) =>
   async (as: AuthorizationServer) =>
     get(path, bearer(await as.mintAccessToken(claims, options)));
-const get = (
+export const get = (
   path: string,
   headers: Record<string, string | string[]> = {},
 ): ConformanceRequest => ({
@@ -90,7 +95,7 @@ const get = (
 });
 
 /** A fresh DPoP key, an access token bound to it (`cnf.jkt`), and one proof for `htm` `htu`. */
-async function boundProof(
+export async function boundProof(
   as: AuthorizationServer,
   htm: string,
   htu: string,
@@ -102,19 +107,9 @@ async function boundProof(
 }
 
 /**
- * The shared table of adapter cases: requests and the exact status, headers and body every
- * adapter must answer with. Run each through a conformance app (see {@link CONFORMANCE_ROUTES})
- * with {@link runConformanceCase}.
- *
- * @example
- * ```ts
- * for (const testCase of conformanceCases()) {
- *   it(testCase.name, async () => {
- *     const { actual, expected } = await runConformanceCase(testCase, { baseUrl, as });
- *     expect(actual).toEqual(expected);
- *   });
- * }
- * ```
+ * The shared table's rows about the header, challenges, DPoP and introspection: requests and the
+ * exact status, headers and body every adapter must answer with. `conformanceCases()` from
+ * `./table.js` is the whole table (these rows, then the extension points').
  */
 export function conformanceCases(): ConformanceCase[] {
   return [
@@ -247,6 +242,7 @@ export function conformanceCases(): ConformanceCase[] {
       expected: {
         status: 401,
         headers: {
+          'content-type': 'application/json',
           'www-authenticate': challenge(
             ', error="invalid_token", error_description="The access token expired"',
           ),
@@ -293,6 +289,7 @@ export function conformanceCases(): ConformanceCase[] {
       expected: {
         status: 400,
         headers: {
+          'content-type': 'application/json',
           'www-authenticate': challenge(
             ', error="invalid_request", error_description="The request is malformed"',
           ),
@@ -305,7 +302,7 @@ export function conformanceCases(): ConformanceCase[] {
       request: async (as) => get('/me', { authorization: `Bearer\t${await as.mintAccessToken()}` }),
       expected: {
         status: 400,
-        headers: { 'www-authenticate': challenge(MALFORMED) },
+        headers: { 'content-type': 'application/json', 'www-authenticate': challenge(MALFORMED) },
         body: malformedBody,
       },
     },
@@ -317,7 +314,10 @@ export function conformanceCases(): ConformanceCase[] {
       },
       expected: {
         status: 400,
-        headers: { 'www-authenticate': bothChallenges(MALFORMED) },
+        headers: {
+          'content-type': 'application/json',
+          'www-authenticate': bothChallenges(MALFORMED),
+        },
         body: malformedBody,
       },
     },
@@ -355,7 +355,12 @@ export function conformanceCases(): ConformanceCase[] {
       request: withToken('/me', {}, { key: 'unpublished', kid: 'not-yet-published' }),
       expected: {
         status: 503,
-        headers: { 'retry-after': '1', 'cache-control': 'no-store', 'www-authenticate': null },
+        headers: {
+          'content-type': 'application/json',
+          'retry-after': '1',
+          'cache-control': 'no-store',
+          'www-authenticate': null,
+        },
         body: {
           error: 'temporarily_unavailable',
           error_description: 'The authorization service is temporarily unavailable',
@@ -416,7 +421,11 @@ export function conformanceCases(): ConformanceCase[] {
       cleanup: (as) => as.faults.clear('introspection'),
       expected: {
         status: 503,
-        headers: { 'retry-after': '1', 'www-authenticate': null },
+        headers: {
+          'content-type': 'application/json',
+          'retry-after': '1',
+          'www-authenticate': null,
+        },
         body: {
           error: 'temporarily_unavailable',
           error_description: 'The authorization service is temporarily unavailable',
@@ -464,6 +473,7 @@ export function conformanceCases(): ConformanceCase[] {
       expected: {
         status: 401,
         headers: {
+          'content-type': 'application/json',
           'www-authenticate': dpopChallenge(
             ', error="invalid_dpop_proof", error_description="The DPoP proof is invalid"',
           ),
@@ -480,6 +490,7 @@ export function conformanceCases(): ConformanceCase[] {
       expected: {
         status: 401,
         headers: {
+          'content-type': 'application/json',
           'www-authenticate': dpopChallenge(
             ', error="invalid_dpop_proof", error_description="The DPoP proof is invalid"',
           ),
@@ -503,7 +514,10 @@ export function conformanceCases(): ConformanceCase[] {
       },
       expected: {
         status: 400,
-        headers: { 'www-authenticate': dpopChallenge(MALFORMED) },
+        headers: {
+          'content-type': 'application/json',
+          'www-authenticate': dpopChallenge(MALFORMED),
+        },
         body: malformedBody,
       },
     },

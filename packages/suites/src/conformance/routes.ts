@@ -2,6 +2,7 @@
 // made with, and the shape of the table's requests, answers and cases.
 
 import type { AuthorizationServer } from '@tokenguard/testing';
+import { type ConformanceRevocationCheck, conformanceIsRevoked } from './revocation.js';
 
 /** Claim rules in tokenguard's `claims` format, as far as the conformance routes use them. */
 export type ConformanceClaims = Readonly<
@@ -29,7 +30,8 @@ export interface ConformanceOuterLevel {
  * is made with {@link conformanceGuardOptions}, guard-level `anyScopes` included.
  *
  * Every handler answers `{ route, subject }` (`subject` is `auth.subject`, or `null` when the
- * request is anonymous) with status 200, except `POST /orders`, which answers 201.
+ * request is anonymous) with status 200, except `POST /orders`, which answers 201, and
+ * `GET /principal`, which answers the whole principal (see {@link conformanceBody}).
  */
 export interface ConformanceRoute {
   method: 'GET' | 'POST';
@@ -50,6 +52,8 @@ export interface ConformanceRoute {
 export const CONFORMANCE_ROUTES: readonly ConformanceRoute[] = Object.freeze<ConformanceRoute[]>([
   { method: 'GET', path: '/health', protection: 'public', status: 200 },
   { method: 'GET', path: '/me', protection: 'token', status: 200 },
+  // The principal as core mapped it (client id, scopes with roles, SPIFFE ID): the provider table.
+  { method: 'GET', path: '/principal', protection: 'token', status: 200 },
   { method: 'GET', path: '/orders', protection: 'token', scopes: ['orders:read'], status: 200 },
   { method: 'POST', path: '/orders', protection: 'token', scopes: ['orders:write'], status: 201 },
   {
@@ -104,12 +108,43 @@ export const CONFORMANCE_GUARD_ANY_SCOPES: readonly string[] = Object.freeze([
   'orders:admin',
 ]);
 
-/** The body every conformance handler answers with. */
+/** What {@link conformanceBody} reads of `req.auth`: tokenguard's `AuthContext`. */
+export interface ConformancePrincipal {
+  subject?: string;
+  clientId?: string;
+  principalId?: string;
+  scopes?: ReadonlySet<string>;
+  spiffeId?: string;
+}
+
+/** The body of `GET /principal`: the principal's fields, `null` when absent, scopes sorted. */
+export interface PrincipalBody {
+  route: string;
+  subject: string | null;
+  clientId: string | null;
+  principalId: string | null;
+  scopes: string[];
+  spiffeId: string | null;
+}
+
+/**
+ * The body every conformance handler answers with: `{ route, subject }`, and for
+ * `GET /principal` the whole principal ({@link PrincipalBody}).
+ */
 export function conformanceBody(
   route: Pick<ConformanceRoute, 'method' | 'path'>,
-  auth: { subject?: string } | null | undefined,
-): { route: string; subject: string | null } {
-  return { route: `${route.method} ${route.path}`, subject: auth?.subject ?? null };
+  auth: ConformancePrincipal | null | undefined,
+): { route: string; subject: string | null } | PrincipalBody {
+  const name = `${route.method} ${route.path}`;
+  if (route.path !== '/principal') return { route: name, subject: auth?.subject ?? null };
+  return {
+    route: name,
+    subject: auth?.subject ?? null,
+    clientId: auth?.clientId ?? null,
+    principalId: auth?.principalId ?? null,
+    scopes: [...(auth?.scopes ?? [])].sort(),
+    spiffeId: auth?.spiffeId ?? null,
+  };
 }
 
 /** The resource identifier and realm the conformance guard is configured with. */
@@ -118,7 +153,8 @@ export const CONFORMANCE_REALM = 'orders-api';
 
 /**
  * Guard options for the conformance app (tokenguard's `TokenGuardOptions`). The JWKS cooldown
- * and failure backoff are zero so that the outage case reaches the (faulty) JWKS every time.
+ * and failure backoff are zero so that the outage case reaches the (faulty) JWKS every time. The
+ * `isRevoked` check answers what the table says ({@link conformanceIsRevoked}).
  * Every request needs one of {@link CONFORMANCE_GUARD_ANY_SCOPES} (guard-level `anyScopes`);
  * the table's tokens carry `orders:read` (the default scope) unless a case says otherwise.
  */
@@ -131,6 +167,7 @@ export function conformanceGuardOptions(as: AuthorizationServer): {
   jwks: { cooldown: number; failureBackoff: number; timeout: number };
   introspection: { clientId: string; clientSecret: string };
   dpop: { algorithms: Array<'ES256' | 'EdDSA'> };
+  isRevoked: ConformanceRevocationCheck;
 } {
   return {
     issuer: as.issuer,
@@ -145,6 +182,26 @@ export function conformanceGuardOptions(as: AuthorizationServer): {
       clientSecret: as.defaultClient.clientSecret,
     },
     dpop: { algorithms: ['ES256', 'EdDSA'] },
+    // The application's own revocation check, driven by the table (see revokeForConformance).
+    isRevoked: conformanceIsRevoked,
+  };
+}
+
+/** The cookie the cookie cases put their token in (`tokenLocations` of {@link cookieGuardOptions}). */
+export const CONFORMANCE_COOKIE = '__Host-access_token';
+
+/**
+ * The conformance guard with a cookie as a token location besides the header: the cases with
+ * `guard: 'cookie'` run against an app made with these options.
+ */
+export function cookieGuardOptions(as: AuthorizationServer): ReturnType<
+  typeof conformanceGuardOptions
+> & {
+  tokenLocations: Array<'header' | { cookie: string }>;
+} {
+  return {
+    ...conformanceGuardOptions(as),
+    tokenLocations: ['header', { cookie: CONFORMANCE_COOKIE }],
   };
 }
 
@@ -170,6 +227,11 @@ export interface ConformanceCase {
   /** Builds the request; `baseUrl` is the app's, for DPoP proofs (their `htu` names it). */
   request(as: AuthorizationServer, baseUrl: string): Promise<ConformanceRequest>;
   expected: ConformanceResponse;
+  /**
+   * `cookie`: run against the app made with {@link cookieGuardOptions} (a cookie in
+   * `tokenLocations`) instead of {@link conformanceGuardOptions}.
+   */
+  guard?: 'cookie';
   /** Puts the authorization server in a state for this case (a fault); undone by `cleanup`. */
   setup?(as: AuthorizationServer): void;
   cleanup?(as: AuthorizationServer): void;
