@@ -107,7 +107,12 @@ describe('the root README', () => {
     // What the README says the server logs, and not the token.
     const shown = block('<!-- rejected-log -->').trim().split('\n')[1] as string;
     const mask = (line: string) => line.replace(/sha256:[0-9a-f]{12}/, 'sha256:<hash>');
-    expect(logged.split('\n').map(mask)).toContain(mask(shown));
+    // The server's output arrives over a pipe, possibly after its answer: wait for the line.
+    const lines = () => logged.split('\n').map(mask);
+    for (let i = 0; i < 100 && !lines().includes(mask(shown)); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(lines()).toContain(mask(shown));
     expect(logged).not.toContain(token);
   });
 

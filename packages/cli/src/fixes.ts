@@ -100,6 +100,10 @@ export function checkFix(
       return `aud is ${show(d?.actual)} but ${where('audience')} is ${listed(d?.expected)} — ask the authorization server for a token for this API (its audience or resource parameter); if this API is ${show(first(d?.actual as DetailValue))}, set ${where('audience')}`;
     case 'jwt.aud_missing':
       return `the token has no aud — ask the authorization server for a token for ${listed(d?.expected)} (its audience or resource parameter, RFC 8707)`;
+    case 'jwt.aud_binding.client_id_missing':
+      return `the token has no aud and no client id — the client binding (${where('clientBinding')}) accepts a token without aud only from ${listed(d?.expected)}`;
+    case 'jwt.aud_binding.client_id':
+      return `the token has no aud, and its client id ${show(d?.actual)} is not one the client binding accepts (${listed(d?.expected)}) — if it is your client, add it to ${where('clientBinding')} (TOKENGUARD_COGNITO_CLIENT_IDS for Cognito)`;
     case 'jwt.typ':
       return `typ is ${show(d?.actual)} but only ${listed(d?.expected)} is accepted — if your authorization server issues such access tokens (Entra ID and Keycloak issue typ JWT), set ${where('tokenTypes')}=${String(d?.actual)}`;
     case 'jwt.typ_missing':
@@ -164,6 +168,9 @@ export function checkFix(
     case 'dpop.token_not_bound':
       return 'a proof came with a token that is not DPoP-bound — send it with the Bearer scheme, without a proof';
     default:
+      if (reason.startsWith('jwt.aud_binding.')) {
+        return `the token has no aud, and the client binding (${where('clientBinding')}) requires ${String(d?.field)} ${show(d?.expected)}; the token has ${show(d?.actual)} — send an access token (Cognito: token_use access, not an ID token)`;
+      }
       if (reason.startsWith('mtls.')) {
         return 'the token is certificate-bound (RFC 8705) — the doctor has no TLS client certificate to check it with';
       }

@@ -282,6 +282,26 @@ describe('for scripts and shells', () => {
     expect(out).not.toContain('do-not-print-me');
   });
 
+  it('a token without aud: the client binding that was checked, expected and actual', async () => {
+    writeFileSync(
+      join(dir, 'binding.json'),
+      JSON.stringify({
+        issuer: as.issuer,
+        clientBinding: { clientIds: ['app-1'], claims: { token_use: 'access' } },
+      }),
+    );
+    const noAud = { aud: undefined, client_id: 'app-2', token_use: 'access' };
+    const wrongClient = await doctor(await as.mintAccessToken(noAud), ['--config', 'binding.json']);
+    expect(failure(wrongClient.out)[1]).toBe(
+      'fix: the token has no aud, and its client id "app-2" is not one the client binding accepts ("app-1") — if it is your client, add it to "clientBinding" in binding.json (TOKENGUARD_COGNITO_CLIENT_IDS for Cognito)',
+    );
+    const idToken = { ...noAud, client_id: 'app-1', token_use: 'id' };
+    const wrongUse = await doctor(await as.mintAccessToken(idToken), ['--config', 'binding.json']);
+    expect(failure(wrongUse.out)[1]).toBe(
+      'fix: the token has no aud, and the client binding ("clientBinding" in binding.json) requires token_use "access"; the token has "id" — send an access token (Cognito: token_use access, not an ID token)',
+    );
+  });
+
   it('refuses a token given as an argument, without repeating it', async () => {
     const token = await as.mintAccessToken();
     const { status, err } = await doctor('', [token]);

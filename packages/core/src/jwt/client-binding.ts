@@ -1,4 +1,5 @@
-import { InvalidTokenError } from '../errors.js';
+import { InvalidTokenError, withDetails } from '../errors.js';
+import { excerpt, listed } from '../lib/excerpt.js';
 import { isJsonObject, type JsonObject, own } from '../lib/json.js';
 import { fail, list } from '../lib/validate.js';
 
@@ -70,9 +71,29 @@ export function checkClientBinding(
   binding: ResolvedClientBinding | undefined,
 ): void {
   if (binding === undefined) throw new InvalidTokenError('jwt.aud_missing');
-  if (clientId === undefined) throw new InvalidTokenError('jwt.aud_binding.client_id_missing');
-  if (!binding.clientIds.has(clientId)) throw new InvalidTokenError('jwt.aud_binding.client_id');
+  const clientIds = listed(binding.clientIds);
+  if (clientId === undefined) {
+    throw withDetails(new InvalidTokenError('jwt.aud_binding.client_id_missing'), {
+      field: 'client_id',
+      expected: clientIds,
+      actual: null,
+    });
+  }
+  if (!binding.clientIds.has(clientId)) {
+    throw withDetails(new InvalidTokenError('jwt.aud_binding.client_id'), {
+      field: 'client_id',
+      expected: clientIds,
+      actual: excerpt(clientId),
+    });
+  }
   for (const [name, expected] of binding.claims) {
-    if (own(claims, name) !== expected) throw new InvalidTokenError(`jwt.aud_binding.${name}`);
+    const actual = own(claims, name);
+    if (actual !== expected) {
+      throw withDetails(new InvalidTokenError(`jwt.aud_binding.${name}`), {
+        field: name,
+        expected,
+        actual: excerpt(actual),
+      });
+    }
   }
 }
