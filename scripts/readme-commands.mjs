@@ -256,10 +256,17 @@ async function checkLocalApi(server, { api, post = false }) {
   );
 }
 
+/** Waits (at most 10 s) for a server to print `text`: its output comes over a pipe in chunks. */
+async function waitForLine(server, text) {
+  const deadline = Date.now() + 10_000;
+  while (!server.output.includes(text) && Date.now() < deadline) await sleep(50);
+  return server.output.includes(text);
+}
+
 /** Checks an example API started with TOKENGUARD_ISSUER=https://auth.example.com/: it listens on all interfaces and needs a token. */
 async function checkConfiguredApi(server, port) {
   expect(
-    server.output.includes('trusting https://auth.example.com/ for https://api.example.com'),
+    await waitForLine(server, 'trusting https://auth.example.com/ for https://api.example.com'),
     `no "trusting https://auth.example.com/ for https://api.example.com" line:\n${tail(server.output)}`,
   );
   const health = await http(`http://127.0.0.1:${port}/health`);
