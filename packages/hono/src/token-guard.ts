@@ -5,11 +5,11 @@ import {
   type TokenGuard,
 } from '@tokenguard/core';
 import { authenticateRequest } from '@tokenguard/core/adapter';
-import { applyResponseHeaders, webRequestView } from '@tokenguard/web';
+import { applyResponseHeaders } from '@tokenguard/web';
 import type { MiddlewareHandler } from 'hono';
 import { rejection } from './lib/errors.js';
 import { type ResolvedGuard, resolveGuard } from './lib/resolve-guard.js';
-import { requestContext } from './request.js';
+import { honoRequestView } from './request.js';
 import type {
   AuthClaims,
   GuardOptions,
@@ -27,12 +27,7 @@ function middlewareFor(resolved: ResolvedGuard): MiddlewareHandler<OptionalToken
       // Recorded on the Request: a later tokenGuard() of the same guard (an app-level one, then a
       // route's) and requireScopes() check the principal already verified, without
       // authenticating again (a DPoP proof is single-use).
-      auth = await authenticateRequest(
-        guard,
-        request,
-        webRequestView(request, requestContext(c)),
-        requirements,
-      );
+      auth = await authenticateRequest(guard, request, honoRequestView(c), requirements);
     } catch (error) {
       if (isAuthError(error)) throw rejection(error);
       throw error;
