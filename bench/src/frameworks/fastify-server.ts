@@ -135,7 +135,12 @@ async function protect(app: FastifyInstance, config: ServerConfig): Promise<Prot
         }
       });
       return {
-        subject: (request) => (request.user as { payload?: { sub?: unknown } })?.payload?.sub,
+        // With `decode: { complete: true }` the verified payload is `request.user` itself in
+        // @fastify/jwt 10 (the complete form is only what `secret` is handed).
+        subject: (request) => {
+          const user = request.user as { sub?: unknown; payload?: { sub?: unknown } } | undefined;
+          return user?.payload?.sub ?? user?.sub;
+        },
       };
     }
     case 'fastify-auth0-verify':
