@@ -22,6 +22,8 @@ async function protect(config: ServerConfig): Promise<Protection> {
   switch (config.contender) {
     case 'none':
       return { subject: () => undefined };
+    case 'noop-middleware':
+      return { middleware: (_c, next) => next(), subject: () => undefined };
     case 'tokenguard':
       return {
         middleware: (await import('@tokenguard/hono')).tokenGuard({

@@ -18,6 +18,16 @@ export const hono: FrameworkDef = {
       tokens: JWT_TYPED,
     },
     {
+      // What any middleware costs in Hono: with one handler Hono calls it directly; with a
+      // middleware in front it composes the two (a dispatch and a promise per request).
+      id: 'noop-middleware',
+      label: 'a middleware that only calls `next()` (no auth)',
+      role: 'info',
+      workloads: { hit: true },
+      checks: [],
+      tokens: JWT_TYPED,
+    },
+    {
       id: 'tokenguard',
       label: '**tokenguard** `@tokenguard/hono`',
       role: 'tokenguard',
