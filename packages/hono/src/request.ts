@@ -1,11 +1,10 @@
 import type { Socket } from 'node:net';
-import type { RequestHeaders, RequestView } from '@tokenguard/core';
-import { type RequestReader, requestView } from '@tokenguard/core/adapter';
-import { webRequestView } from '@tokenguard/web';
+import type { RequestHeaders } from '@tokenguard/core';
+import type { RequestReader } from '@tokenguard/core/adapter';
 import type { Context } from 'hono';
 
 /** The part of Node's `IncomingMessage` (or `Http2ServerRequest`) core reads. */
-interface NodeIncoming {
+export interface NodeIncoming {
   method?: string;
   url?: string;
   headers: RequestHeaders & { host?: string; ':authority'?: string };
@@ -19,7 +18,7 @@ interface NodeIncoming {
  * exactly), the TLS socket (`https` and the client certificate), the Host the client sent and
  * the path as received — the same parts `@hono/node-server` builds `c.req.url` from.
  */
-const nodeReader: RequestReader<NodeIncoming> = {
+export const nodeReader: RequestReader<NodeIncoming> = {
   method: (incoming) => incoming.method ?? 'GET',
   headers: (incoming) => incoming.headers,
   rawHeaders: (incoming) => incoming.rawHeaders,
@@ -31,7 +30,7 @@ const nodeReader: RequestReader<NodeIncoming> = {
 };
 
 /** `c.env.incoming` when `@hono/node-server` serves the app, else `undefined`. */
-function nodeIncoming(c: Context): NodeIncoming | undefined {
+export function nodeIncoming(c: Context): NodeIncoming | undefined {
   const env = c.env as { incoming?: unknown } | undefined;
   const incoming = typeof env === 'object' && env !== null ? env.incoming : undefined;
   if (typeof incoming !== 'object' || incoming === null) return undefined;
@@ -43,15 +42,10 @@ function nodeIncoming(c: Context): NodeIncoming | undefined {
 }
 
 /**
- * Core's view of the request. On Node, `@hono/node-server` hands its `IncomingMessage` over in
- * `c.env.incoming`, and core reads it directly: Node has already parsed its headers, whereas
- * `c.req.raw.headers` would make `@hono/node-server` build a Fetch `Headers` object (about 5 KB
- * per request) just for tokenguard to read two of them. On Bun, Deno and edge platforms there is
- * no such request: core reads the `Request` through `@tokenguard/web`.
+ * The object a request's authentication is recorded on, for a later `tokenGuard()` of the same
+ * guard and for `requireScopes()`: the Node request on Node, else the `Request`. Every
+ * middleware of a request sees the same one.
  */
-export function honoRequestView(c: Context): RequestView {
-  const incoming = nodeIncoming(c);
-  return incoming === undefined
-    ? webRequestView(c.req.raw)
-    : requestView<NodeIncoming>(incoming, nodeReader);
+export function stateKey(c: Context): object {
+  return nodeIncoming(c) ?? c.req.raw;
 }

@@ -7,6 +7,7 @@ import {
 import { authorizeRequest, requestState } from '@tokenguard/core/adapter';
 import type { MiddlewareHandler } from 'hono';
 import { rejection } from './lib/errors.js';
+import { stateKey } from './request.js';
 import type { TokenGuardEnv } from './types.js';
 
 let warned = false;
@@ -37,7 +38,7 @@ function authorizeWith(
 ): MiddlewareHandler<TokenGuardEnv> {
   validateRequirements(requirements, name);
   return async (c, next) => {
-    const request = c.req.raw;
+    const request = stateKey(c);
     if (requestState(request) === undefined) warnNotAuthenticated(name);
     try {
       authorizeRequest(request, requirements);

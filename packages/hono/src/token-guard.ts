@@ -4,12 +4,12 @@ import {
   isAuthError,
   type TokenGuard,
 } from '@tokenguard/core';
-import { authenticateRequest } from '@tokenguard/core/adapter';
-import { applyResponseHeaders } from '@tokenguard/web';
+import { authenticateNow, authenticateRequest } from '@tokenguard/core/adapter';
+import { applyResponseHeaders, webRequestView } from '@tokenguard/web';
 import type { MiddlewareHandler } from 'hono';
 import { rejection } from './lib/errors.js';
 import { type ResolvedGuard, resolveGuard } from './lib/resolve-guard.js';
-import { honoRequestView } from './request.js';
+import { nodeIncoming, nodeReader } from './request.js';
 import type {
   AuthClaims,
   GuardOptions,
@@ -21,13 +21,18 @@ import type {
 function middlewareFor(resolved: ResolvedGuard): MiddlewareHandler<OptionalTokenEnv> {
   return async (c, next) => {
     const { guard, requirements } = resolved.get(c.env);
-    const request = c.req.raw;
     let auth: AuthContext | undefined;
     try {
-      // Recorded on the Request: a later tokenGuard() of the same guard (an app-level one, then a
-      // route's) and requireScopes() check the principal already verified, without
-      // authenticating again (a DPoP proof is single-use).
-      auth = await authenticateRequest(guard, request, honoRequestView(c), requirements);
+      // Recorded on the request (stateKey): a later tokenGuard() of the same guard (an app-level
+      // one, then a route's) and requireScopes() check the principal already verified, without
+      // authenticating again (a DPoP proof is single-use). On Node a cached token is answered
+      // without a promise (authenticateNow), as in the Express and Fastify adapters.
+      const incoming = nodeIncoming(c);
+      const outcome =
+        incoming === undefined
+          ? authenticateRequest(guard, c.req.raw, webRequestView(c.req.raw), requirements)
+          : authenticateNow(guard, incoming, nodeReader, requirements);
+      auth = outcome instanceof Promise ? await outcome : outcome;
     } catch (error) {
       if (isAuthError(error)) throw rejection(error);
       throw error;
