@@ -4,6 +4,7 @@
 import type { AuthError } from '@tokenguard/core';
 import { type ChallengeConfig, buildChallenge as challengeFor } from './challenge.js';
 
+export { environmentGuard, requirementsArgument } from './adapter/environment-guard.js';
 export { peerCertificate } from './adapter/peer-certificate.js';
 export type { RequestState } from './adapter/request-state.js';
 export {

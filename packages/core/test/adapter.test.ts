@@ -231,3 +231,35 @@ describe('@tokenguard/core/adapter', () => {
     );
   });
 });
+
+describe('environmentGuard and requirementsArgument (what every adapter reads its arguments with)', () => {
+  const env = { TOKENGUARD_ISSUER: 'https://issuer.example/', TOKENGUARD_AUDIENCE: 'api' };
+
+  it('builds one guard per way of creating it, and another when the environment changes', () => {
+    const first = adapterEntry.environmentGuard(env);
+    expect(adapterEntry.environmentGuard({ ...env })).toBe(first);
+    expect(adapterEntry.environmentGuard({ ...env, TOKENGUARD_AUDIENCE: 'other' })).not.toBe(first);
+  });
+
+  it('names where the options came from when they are wrong', () => {
+    expect(() => adapterEntry.environmentGuard({}, undefined, 'from c.env')).toThrow(
+      /"issuer" is required .*\(without a guard or guard options, tokenguard reads TOKENGUARD_ISSUER, TOKENGUARD_AUDIENCE, … from c\.env\)$/,
+    );
+  });
+
+  it('refuses a misspelled requirement and optional, and allows the adapter’s own keys', () => {
+    expect(() => adapterEntry.requirementsArgument('requireToken', { scope: ['a'] })).toThrow(
+      /"scopes"/,
+    );
+    expect(() => adapterEntry.requirementsArgument('requireToken', { optional: true })).toThrow(
+      'use optionalToken() for anonymous access',
+    );
+    expect(
+      adapterEntry.requirementsArgument(
+        'requireToken',
+        { scopes: ['a'], forwardErrors: true },
+        { known: ['forwardErrors'] },
+      ),
+    ).toEqual({ scopes: ['a'] });
+  });
+});

@@ -2,13 +2,20 @@ import {
   type AuthRequirements,
   createTokenGuard,
   isTokenGuard,
-  optionsFromEnv,
   type TokenGuard,
   type TokenGuardOptions,
 } from '@tokenguard/core';
-import { consoleLogger, pickRequirements, routeRequirements } from '@tokenguard/core/adapter';
+import {
+  consoleLogger,
+  environmentGuard,
+  requirementsArgument,
+  routeRequirements,
+} from '@tokenguard/core/adapter';
 
-let envGuard: { key: string; guard: TokenGuard } | undefined;
+/** The guard built from `TOKENGUARD_*`, shared by every middleware given none (core's cache). */
+export function defaultGuard(): TokenGuard {
+  return environmentGuard(process.env, createGuard);
+}
 
 /** The Express adapter's own keys, beside guard options or requirements. */
 const ADAPTER_KEYS = ['forwardErrors'];
@@ -22,54 +29,6 @@ function createGuard(options: TokenGuardOptions): TokenGuard {
   return createTokenGuard(
     options.logger === undefined ? { ...options, logger: consoleLogger('warn') } : options,
   );
-}
-
-/**
- * The guard built from `TOKENGUARD_*` by `optionsFromEnv()`, created once and shared by every
- * middleware that is given no guard, so they share one key cache. Built again only if the
- * environment's tokenguard options changed (tests do that).
- */
-export function defaultGuard(): TokenGuard {
-  const options = optionsFromEnv();
-  const key = JSON.stringify(options);
-  if (envGuard?.key !== key) {
-    let guard: TokenGuard;
-    try {
-      guard = createGuard(options);
-    } catch (error) {
-      if (!(error instanceof TypeError)) throw error;
-      throw new TypeError(
-        `${error.message} (without a guard or guard options, tokenguard reads TOKENGUARD_ISSUER, TOKENGUARD_AUDIENCE, … from the environment)`,
-        { cause: error },
-      );
-    }
-    envGuard = { key, guard };
-  }
-  return envGuard.guard;
-}
-
-/**
- * Validates route requirements at construction: a `TypeError` naming the option, and for an
- * unknown key the closest valid one (core's message, the same in every adapter). `withoutGuard`:
- * the object came without a guard, so a key that is no requirement may be a guard option given
- * without `issuer`.
- */
-export function checkRequirements(
-  name: string,
-  requirements: unknown,
-  withoutGuard = false,
-): Readonly<AuthRequirements> | undefined {
-  if (requirements === undefined) return undefined;
-  if (typeof requirements !== 'object' || requirements === null || isTokenGuard(requirements)) {
-    throw new TypeError(`tokenguard: the requirements of ${name}() must be an object`);
-  }
-  return pickRequirements(requirements, name, {
-    known: ADAPTER_KEYS,
-    refuse: { optional: 'use optionalToken() for anonymous access' },
-    hint: withoutGuard
-      ? 'guard options need "issuer" (or "issuers"), or pass a guard from createTokenGuard()'
-      : undefined,
-  });
 }
 
 /** `forwardErrors` of an options or requirements object: `true` sends rejections to `next(err)`. */
@@ -106,7 +65,7 @@ export function resolveGuard(
   let requirements: Readonly<AuthRequirements> | undefined;
   if (isTokenGuard(first)) {
     guard = first;
-    requirements = checkRequirements(name, second);
+    requirements = requirementsArgument(name, second, { known: ADAPTER_KEYS });
   } else if (second !== undefined) {
     throw new TypeError(
       `tokenguard: ${name}() takes requirements as its second argument only after a guard`,
@@ -122,7 +81,7 @@ export function resolveGuard(
     guard = createGuard(options);
   } else {
     // Requirements first: a mistake in them is reported even when the environment is not set up.
-    requirements = checkRequirements(name, first, true);
+    requirements = requirementsArgument(name, first, { known: ADAPTER_KEYS, withoutGuard: true });
     guard = defaultGuard();
   }
   // optionalToken(): one more level, composed by core's rule like any other.

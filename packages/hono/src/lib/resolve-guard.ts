@@ -2,16 +2,17 @@ import {
   type AuthRequirements,
   createTokenGuard,
   isTokenGuard,
-  optionsFromEnv,
   type TokenGuard,
   type TokenGuardOptions,
 } from '@tokenguard/core';
-import { pickRequirements, routeRequirements } from '@tokenguard/core/adapter';
+import {
+  environmentGuard as coreEnvironmentGuard,
+  requirementsArgument,
+  routeRequirements,
+} from '@tokenguard/core/adapter';
 import { getRuntimeKey } from 'hono/adapter';
 
 type Variables = Readonly<Record<string, string | undefined>>;
-
-let envGuard: { key: string; guard: TokenGuard } | undefined;
 
 /** `process.env` where there is one (Node, Bun, Deno), else `undefined` (Cloudflare Workers). */
 function processEnv(): Variables | undefined {
@@ -45,22 +46,11 @@ function bindings(env: unknown): Variables {
 export function environmentGuard(cEnv?: unknown): TokenGuard {
   const fromProcess = processEnv();
   const env = cEnv === undefined ? (fromProcess ?? {}) : { ...fromProcess, ...bindings(cEnv) };
-  const options = optionsFromEnv(env);
-  const key = JSON.stringify(options);
-  if (envGuard?.key !== key) {
-    let guard: TokenGuard;
-    try {
-      guard = createTokenGuard(options);
-    } catch (error) {
-      if (!(error instanceof TypeError)) throw error;
-      throw new TypeError(
-        `${error.message} (without a guard or guard options, tokenguard reads TOKENGUARD_ISSUER, TOKENGUARD_AUDIENCE, … from the environment: process.env, or c.env on Cloudflare Workers)`,
-        { cause: error },
-      );
-    }
-    envGuard = { key, guard };
-  }
-  return envGuard.guard;
+  return coreEnvironmentGuard(
+    env,
+    createTokenGuard,
+    'from the environment: process.env, or c.env on Cloudflare Workers',
+  );
 }
 
 /**
@@ -76,23 +66,6 @@ export function environmentReady(): boolean {
   }
   const env = processEnv();
   return env !== undefined && hasTokenguardVariables(env);
-}
-
-function checkRequirements(
-  name: string,
-  requirements: unknown,
-  withoutGuard = false,
-): Readonly<AuthRequirements> | undefined {
-  if (requirements === undefined) return undefined;
-  if (typeof requirements !== 'object' || requirements === null || isTokenGuard(requirements)) {
-    throw new TypeError(`tokenguard: the requirements of ${name}() must be an object`);
-  }
-  return pickRequirements(requirements, name, {
-    refuse: { optional: 'use optionalToken() for anonymous access' },
-    hint: withoutGuard
-      ? 'guard options need "issuer" (or "issuers"), or pass a guard from createTokenGuard()'
-      : undefined,
-  });
 }
 
 /** A guard and the requirements to pass on every request, resolved now or on the first request. */
@@ -118,7 +91,7 @@ export function resolveGuard(
   let own: Readonly<AuthRequirements> | undefined;
   if (isTokenGuard(first)) {
     guard = first;
-    own = checkRequirements(name, second);
+    own = requirementsArgument(name, second);
   } else if (second !== undefined) {
     throw new TypeError(
       `tokenguard: ${name}() takes requirements as its second argument only after a guard`,
@@ -131,7 +104,7 @@ export function resolveGuard(
     guard = createTokenGuard(first as TokenGuardOptions);
   } else {
     // Requirements first: a mistake in them is reported even when the environment is not set up.
-    own = checkRequirements(name, first, true);
+    own = requirementsArgument(name, first, { withoutGuard: true });
   }
   const compose = (g: TokenGuard) =>
     own !== undefined || extra !== undefined ? routeRequirements(g, name, own, extra) : undefined;

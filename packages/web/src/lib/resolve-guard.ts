@@ -2,53 +2,18 @@ import {
   type AuthRequirements,
   createTokenGuard,
   isTokenGuard,
-  optionsFromEnv,
   type TokenGuard,
   type TokenGuardOptions,
 } from '@tokenguard/core';
-import { pickRequirements, routeRequirements } from '@tokenguard/core/adapter';
+import {
+  environmentGuard,
+  requirementsArgument,
+  routeRequirements,
+} from '@tokenguard/core/adapter';
 
-let envGuard: { key: string; guard: TokenGuard } | undefined;
-
-/**
- * The guard built from `TOKENGUARD_*` in `process.env` by `optionsFromEnv()`, created once and
- * shared by every authenticator given no guard, so they share one key cache. Built again only if
- * the environment's tokenguard options changed (tests do that).
- */
+/** The guard built from `TOKENGUARD_*` in `process.env`, shared by every authenticator given none. */
 export function defaultGuard(): TokenGuard {
-  const options = optionsFromEnv();
-  const key = JSON.stringify(options);
-  if (envGuard?.key !== key) {
-    let guard: TokenGuard;
-    try {
-      guard = createTokenGuard(options);
-    } catch (error) {
-      if (!(error instanceof TypeError)) throw error;
-      throw new TypeError(
-        `${error.message} (without a guard or guard options, tokenguard reads TOKENGUARD_ISSUER, TOKENGUARD_AUDIENCE, … from the environment)`,
-        { cause: error },
-      );
-    }
-    envGuard = { key, guard };
-  }
-  return envGuard.guard;
-}
-
-function checkRequirements(
-  name: string,
-  requirements: unknown,
-  withoutGuard = false,
-): Readonly<AuthRequirements> | undefined {
-  if (requirements === undefined) return undefined;
-  if (typeof requirements !== 'object' || requirements === null || isTokenGuard(requirements)) {
-    throw new TypeError(`tokenguard: the requirements of ${name}() must be an object`);
-  }
-  return pickRequirements(requirements, name, {
-    refuse: { optional: 'use optionalToken() for anonymous access' },
-    hint: withoutGuard
-      ? 'guard options need "issuer" (or "issuers"), or pass a guard from createTokenGuard()'
-      : undefined,
-  });
+  return environmentGuard(process.env);
 }
 
 /**
@@ -68,7 +33,7 @@ export function resolveGuard(
   let requirements: Readonly<AuthRequirements> | undefined;
   if (isTokenGuard(first)) {
     guard = first;
-    requirements = checkRequirements(name, second);
+    requirements = requirementsArgument(name, second);
   } else if (second !== undefined) {
     throw new TypeError(
       `tokenguard: ${name}() takes requirements as its second argument only after a guard`,
@@ -80,7 +45,7 @@ export function resolveGuard(
   } else if ('issuer' in first || 'issuers' in first) {
     guard = createTokenGuard(first as TokenGuardOptions);
   } else {
-    requirements = checkRequirements(name, first, true);
+    requirements = requirementsArgument(name, first, { withoutGuard: true });
     guard = defaultGuard();
   }
   if (requirements !== undefined || extra !== undefined) {
