@@ -25,6 +25,8 @@ export class MetadataSource {
   #failedAt: number | undefined;
   #inflight: Promise<IssuerMetadata> | undefined;
   #lastError: UpstreamError | undefined;
+  /** Endpoints of `#metadata` already checked, so that a request does not parse a URL again. */
+  #checked: { of: IssuerMetadata; urls: Map<string, string> } | undefined;
 
   constructor(options: {
     issuer: string;
@@ -69,9 +71,24 @@ export class MetadataSource {
     return this.#endpoint('introspection_endpoint');
   }
 
+  /**
+   * The issuer's `introspection_endpoint` without waiting, when the metadata is fresh and the
+   * endpoint was checked before: what a request that must introspect asks first.
+   */
+  introspectionEndpointNow(): string | undefined {
+    const checked = this.#checked;
+    if (checked === undefined || checked.of !== this.#metadata) return undefined;
+    if (this.#clock() - this.#fetchedAt > this.#limits.maxAge) return undefined;
+    return checked.urls.get('introspection_endpoint');
+  }
+
   async #endpoint(member: 'jwks_uri' | 'introspection_endpoint'): Promise<string> {
     const metadata = await this.get();
     const value = metadata[member];
+    if (this.#checked?.of === metadata) {
+      const known = this.#checked.urls.get(member);
+      if (known !== undefined) return known;
+    }
     const invalid = (failure: 'invalid_json' | 'insecure_url') =>
       new UpstreamError(failure, undefined, {
         details: { field: member, actual: typeof value === 'string' ? value : null },
@@ -84,6 +101,8 @@ export class MetadataSource {
       throw invalid('invalid_json');
     }
     if (!isAllowedUrl(url, this.#allowInsecure)) throw invalid('insecure_url');
+    if (this.#checked?.of !== metadata) this.#checked = { of: metadata, urls: new Map() };
+    this.#checked.urls.set(member, value);
     return value;
   }
 

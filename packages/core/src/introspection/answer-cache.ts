@@ -15,18 +15,23 @@ interface CacheContext {
 
 /** The outcome of one introspection call, shared by every request waiting for it. */
 export type Outcome =
-  | { kind: 'active'; claims: JsonObject; until: number }
+  | { kind: 'active'; claims: JsonObject; until: number; json?: string | undefined }
   | { kind: 'inactive'; reason: string }
   | { kind: 'unavailable'; reason: string; retryAfter?: number; cause?: Error };
 
-/** The outcome of an answer that is not active: only a JSON boolean `true` is active. */
-/** An active answer, cached until the token's `exp` and at most `cacheTtl` from `now`. */
-export function active(claims: JsonObject, now: number, cacheTtl: number): Outcome {
+/**
+ * An active answer, cached until the token's `exp` and at most `cacheTtl` from `now`. `json`:
+ * the answer's text as received (a JSON object), kept by the cache instead of serialising
+ * `claims` again.
+ */
+export function active(claims: JsonObject, now: number, cacheTtl: number, json?: string): Outcome {
   let until = now + cacheTtl;
   const exp = own(claims, 'exp');
   if (typeof exp === 'number' && Number.isFinite(exp)) until = Math.min(until, exp * 1000);
-  return { kind: 'active', claims, until };
+  return { kind: 'active', claims, until, json };
 }
+
+/** The outcome of an answer that is not active: only a JSON boolean `true` is active. */
 
 export function inactive(claims: JsonObject): Outcome {
   return {
@@ -91,7 +96,8 @@ export class AnswerCache {
     let ttl: number;
     if (outcome.kind === 'active') {
       ttl = outcome.until - this.#clock();
-      value = JSON.stringify({ a: 1, c: outcome.claims, u: outcome.until });
+      const claims = outcome.json ?? JSON.stringify(outcome.claims);
+      value = `{"a":1,"u":${outcome.until},"c":${claims}}`;
     } else if (outcome.kind === 'inactive') {
       ttl = this.#negativeCacheTtl;
       value = '{"a":0}';

@@ -24,8 +24,12 @@ export interface ClientAuth {
  * secret with `%`, `+` or `:` sent raw.
  */
 export function formEncode(value: string): string {
+  // A token or id of unreserved characters (base64url, JWTs, most secrets) is its own encoding.
+  if (FORM_SAFE.test(value)) return value;
   return new URLSearchParams([['', value]]).toString().slice(1);
 }
+
+const FORM_SAFE = /^[A-Za-z0-9._*-]*$/;
 
 const basicHeaders = new WeakMap<ClientAuth, string>();
 
@@ -82,4 +86,24 @@ export async function authenticateClient(
       return;
     }
   }
+}
+
+/**
+ * The form of an introspection request (`token`, `token_type_hint`, and the client's
+ * credentials when they travel in the form), its client authentication added to `headers`. With
+ * `client_secret_basic`, the default, it is built without waiting and without a `URLSearchParams`.
+ */
+export function requestBody(
+  auth: ClientAuth,
+  token: string,
+  headers: Record<string, string>,
+  endpoint: string,
+  nowSeconds: number,
+): string | Promise<string> {
+  if (auth.method === 'client_secret_basic') {
+    headers.authorization = basicAuthorization(auth);
+    return `token=${formEncode(token)}&token_type_hint=access_token`;
+  }
+  const form = new URLSearchParams({ token, token_type_hint: 'access_token' });
+  return authenticateClient(auth, form, headers, endpoint, nowSeconds).then(() => form.toString());
 }

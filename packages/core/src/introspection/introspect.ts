@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type IntrospectionEvent, introspectionChannel, tokenHash } from '../diagnostics.js';
+import { introspectionChannel, tokenHash } from '../diagnostics.js';
 import { InvalidTokenError, ServiceUnavailableError, withDetails } from '../errors.js';
 import type { JwtConfig, ResolvedIssuer } from '../jwt/options.js';
 import type { VerifiedToken } from '../jwt/verified-token.js';
@@ -8,7 +8,7 @@ import type { UpstreamMonitor } from '../logger.js';
 import type { Store } from '../store.js';
 import { AnswerCache, active, inactive, type Outcome } from './answer-cache.js';
 import { CallLimiter } from './call-limiter.js';
-import { authenticateClient } from './client-auth.js';
+import { requestBody } from './client-auth.js';
 import type { ResolvedIntrospection } from './options.js';
 import { JWT_RESPONSE_TYPE, readJsonResponse, readJwtResponse, statusVerdict } from './response.js';
 import { verifyAnswer } from './verify-answer.js';
@@ -74,7 +74,11 @@ export class Introspector {
     if (!fresh) {
       outcome = await this.#cache.get(key);
       if (outcome !== undefined) {
-        this.#publish(() => ({ event: 'cache_hit', tokenId: `sha256:${hash.slice(0, 12)}` }));
+        if (introspectionChannel.hasSubscribers)
+          introspectionChannel.publish({
+            event: 'cache_hit',
+            tokenId: `sha256:${hash.slice(0, 12)}`,
+          });
       }
     }
     if (outcome === undefined) {
@@ -83,7 +87,8 @@ export class Introspector {
         flight = this.#call(token, key).finally(() => this.#inflight.delete(hash));
         this.#inflight.set(hash, flight);
       } else {
-        this.#publish(() => ({ event: 'shared', tokenId: tokenHash(token) }));
+        if (introspectionChannel.hasSubscribers)
+          introspectionChannel.publish({ event: 'shared', tokenId: tokenHash(token) });
       }
       outcome = await flight;
     }
@@ -96,16 +101,13 @@ export class Introspector {
         throw this.#unavailable(outcome);
       case 'active':
         // exp, nbf and iat are checked here too, against this guard's clock.
-        return {
-          ...verifyAnswer(
-            outcome.claims,
-            this.#config.clock() / 1000,
-            this.#config,
-            this.#settings.requireAudience,
-          ),
-          cacheUntil: outcome.until,
-          contexts: {},
-        };
+        return verifyAnswer(
+          outcome.claims,
+          this.#config.clock() / 1000,
+          this.#config,
+          this.#settings.requireAudience,
+          outcome.until,
+        );
     }
   }
 
@@ -135,7 +137,12 @@ export class Introspector {
     const refused = slot === undefined ? undefined : await slot;
     if (refused !== undefined) {
       // Our own limit, not the server's state: no backoff, and a short Retry-After.
-      this.#publish(() => ({ event: 'saturated', tokenId: tokenHash(token), detail: refused }));
+      if (introspectionChannel.hasSubscribers)
+        introspectionChannel.publish({
+          event: 'saturated',
+          tokenId: tokenHash(token),
+          detail: refused,
+        });
       return { kind: 'unavailable', reason: `introspection.${refused}`, retryAfter: 1 };
     }
     try {
@@ -160,17 +167,18 @@ export class Introspector {
     let outcome: Outcome;
     let endpoint = settings.endpoint;
     try {
-      endpoint ??= await this.#config.issuer.metadata.introspectionEndpoint();
-      const form = new URLSearchParams({ token, token_type_hint: 'access_token' });
+      const metadata = this.#config.issuer.metadata;
+      endpoint ??= metadata.introspectionEndpointNow() ?? (await metadata.introspectionEndpoint());
       const headers: Record<string, string> = {
         'content-type': 'application/x-www-form-urlencoded',
         accept: settings.jwtResponse ? JWT_RESPONSE_TYPE : 'application/json',
       };
-      await authenticateClient(settings.auth, form, headers, endpoint, now / 1000);
+      const form = requestBody(settings.auth, token, headers, endpoint, now / 1000);
+      const body = typeof form === 'string' ? form : await form;
       const res = await this.#config.http.send(endpoint, {
         method: 'POST',
         headers,
-        body: form.toString(),
+        body,
         timeout: settings.timeout,
         maxResponseSize: settings.maxResponseSize,
       });
@@ -183,40 +191,46 @@ export class Introspector {
           // (oidc-provider's unsupported_token_type), 413 for a made-up token too large for it:
           // reject this token, and do not let it start the failure backoff that would turn
           // every other client's request into a 503.
-          this.#publish(() => ({
-            event: 'call',
-            tokenId: tokenHash(token),
-            active: false,
-            durationMs: performance.now() - sentAt,
-          }));
+          if (introspectionChannel.hasSubscribers)
+            introspectionChannel.publish({
+              event: 'call',
+              tokenId: tokenHash(token),
+              active: false,
+              durationMs: performance.now() - sentAt,
+            });
           return { kind: 'inactive', reason: 'introspection.refused' };
         }
         // The server refuses our client (wrong credentials) or our request (wrong endpoint):
         // no token can be checked, but no client's token caused it either.
         const reason = `introspection.${verdict}`;
-        this.#publish(() => ({
-          event: 'failure',
-          tokenId: tokenHash(token),
-          detail: reason,
-          durationMs: performance.now() - sentAt,
-        }));
+        if (introspectionChannel.hasSubscribers)
+          introspectionChannel.publish({
+            event: 'failure',
+            tokenId: tokenHash(token),
+            detail: reason,
+            durationMs: performance.now() - sentAt,
+          });
         const cause = this.#failure(
           new UpstreamError('status', res.status, { url: endpoint }),
           endpoint,
         );
         return { kind: 'unavailable', reason, cause };
       }
-      const claims = settings.jwtResponse
-        ? await readJwtResponse(
-            res.contentType,
-            res.body,
-            this.#config.issuer,
-            settings.auth.clientId,
-          )
+      // A JSON answer's text is what the cache keeps; a signed answer's claims are serialised.
+      const { claims, text } = settings.jwtResponse
+        ? {
+            claims: await readJwtResponse(
+              res.contentType,
+              res.body,
+              this.#config.issuer,
+              settings.auth.clientId,
+            ),
+            text: undefined,
+          }
         : readJsonResponse(res.contentType, res.body);
       outcome =
         claims.active === true
-          ? active(claims, this.#config.clock(), this.#settings.cacheTtl)
+          ? active(claims, this.#config.clock(), this.#settings.cacheTtl, text)
           : inactive(claims);
       this.#failedAt = undefined;
       this.#lastError = undefined;
@@ -236,27 +250,23 @@ export class Introspector {
       }
       this.#failedAt = this.#config.clock();
       const detail = outcome.reason;
-      this.#publish(() => ({
-        event: 'failure',
-        tokenId: tokenHash(token),
-        detail,
-        durationMs: performance.now() - sentAt,
-      }));
+      if (introspectionChannel.hasSubscribers)
+        introspectionChannel.publish({
+          event: 'failure',
+          tokenId: tokenHash(token),
+          detail,
+          durationMs: performance.now() - sentAt,
+        });
       return outcome;
     }
-    this.#publish(() => ({
-      event: 'call',
-      tokenId: tokenHash(token),
-      active: outcome.kind === 'active',
-      durationMs: performance.now() - sentAt,
-    }));
+    if (introspectionChannel.hasSubscribers)
+      introspectionChannel.publish({
+        event: 'call',
+        tokenId: tokenHash(token),
+        active: outcome.kind === 'active',
+        durationMs: performance.now() - sentAt,
+      });
     await this.#cache.save(key, outcome);
     return outcome;
-  }
-
-  /** Publishes on `tokenguard:introspection`; the event (and the token's hash) is only built
-   * when someone listens. */
-  #publish(event: () => IntrospectionEvent): void {
-    if (introspectionChannel.hasSubscribers) introspectionChannel.publish(event());
   }
 }

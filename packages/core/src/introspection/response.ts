@@ -30,16 +30,21 @@ function mediaType(contentType: string): string {
   return (contentType.split(';')[0] ?? '').trim().toLowerCase();
 }
 
-export function readJsonResponse(contentType: string, body: Buffer): JsonObject {
+/** A JSON introspection answer: its members, and its text (what the answer cache keeps). */
+export function readJsonResponse(
+  contentType: string,
+  body: Buffer,
+): { claims: JsonObject; text: string } {
   if (mediaType(contentType) !== 'application/json') throw new UpstreamError('content_type');
+  const text = body.toString('utf8');
   let value: unknown;
   try {
-    value = JSON.parse(body.toString('utf8'));
+    value = JSON.parse(text);
   } catch {
     throw new UpstreamError('invalid_json');
   }
   if (!isJsonObject(value)) throw new UpstreamError('invalid_json');
-  return value;
+  return { claims: value, text };
 }
 
 /**

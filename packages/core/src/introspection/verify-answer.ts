@@ -25,6 +25,8 @@ export function verifyAnswer(
   nowSeconds: number,
   context: AnswerContext,
   requireAudience: boolean,
+  /** Milliseconds: the answer is not used from the cache after this. */
+  cacheUntil?: number,
 ): VerifiedToken {
   const issuer = context.issuer;
   const iss = own(claims, 'iss');
@@ -46,6 +48,7 @@ export function verifyAnswer(
     requireExp: false,
     requireAudience: requireAudience,
     clientBinding: context.clientBinding,
+    cacheUntil,
   });
   // A DPoP token (RFC 9449 §6.2) whose key we are not told can be checked against no proof, and
   // must never pass as a bearer token: refuse it whatever the scheme.

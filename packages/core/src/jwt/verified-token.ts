@@ -167,6 +167,8 @@ export function buildVerifiedToken(
     requireAudience: boolean;
     /** What binds a token without `aud` instead (checked once the client id is read). */
     clientBinding: ResolvedClientBinding | undefined;
+    /** An introspection answer's: see {@link VerifiedToken.cacheUntil}. */
+    cacheUntil?: number | undefined;
   },
 ): VerifiedToken {
   const aud = own(claims, 'aud');
@@ -205,7 +207,7 @@ export function buildVerifiedToken(
   }
 
   const subject = sub as string | undefined;
-  return {
+  const verified: { -readonly [K in keyof VerifiedToken]: VerifiedToken[K] } = {
     format,
     claims: deepFreeze(claims),
     issuer: issuer.issuer,
@@ -221,4 +223,6 @@ export function buildVerifiedToken(
     key,
     contexts: {},
   };
+  if (options.cacheUntil !== undefined) verified.cacheUntil = options.cacheUntil;
+  return verified;
 }

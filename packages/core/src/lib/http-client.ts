@@ -1,13 +1,8 @@
 import { Agent, request } from 'undici';
 import { systemCode, UpstreamError } from '../upstream-error.js';
+import { exchange, type Target, type UpstreamResponse } from './exchange.js';
 
-export { UpstreamError };
-
-export interface UpstreamResponse {
-  status: number;
-  contentType: string;
-  body: Buffer;
-}
+export { UpstreamError, type UpstreamResponse };
 
 export interface UpstreamRequest {
   method: 'GET' | 'POST';
@@ -61,8 +56,13 @@ export class HttpClient {
   readonly #agent: Agent | undefined;
   readonly #fetch: FetchLike | undefined;
   readonly #allowInsecure: boolean;
-  /** URLs already checked (a handful: JWKS, metadata, introspection endpoints). */
-  readonly #checked = new Map<string, boolean>();
+  /** URLs already checked (a handful: JWKS, metadata, introspection endpoints); `false`: refused. */
+  readonly #checked = new Map<string, Target | false>();
+  /**
+   * Whether requests go straight to the agent's dispatcher (see `exchange.ts`). Not under Bun,
+   * whose built-in `undici` is a facade over its own `fetch` with no dispatcher.
+   */
+  readonly #dispatch: boolean;
 
   constructor(options: { fetch?: FetchLike | undefined; allowInsecureRequests: boolean }) {
     this.#allowInsecure = options.allowInsecureRequests;
@@ -70,10 +70,22 @@ export class HttpClient {
     this.#agent = options.fetch
       ? undefined
       : new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 120_000, connections: 64 });
+    this.#dispatch =
+      typeof this.#agent?.dispatch === 'function' && process.versions.bun === undefined;
   }
 
   async send(url: string, req: UpstreamRequest): Promise<UpstreamResponse> {
-    if (!this.#allowed(url)) throw new UpstreamError('insecure_url', undefined, { url });
+    const target = this.#target(url);
+    if (target === false) throw new UpstreamError('insecure_url', undefined, { url });
+    if (this.#dispatch) {
+      return exchange(this.#agent as Agent, url, target, {
+        method: req.method,
+        headers: req.headers,
+        body: req.body,
+        timeout: req.timeout,
+        maxResponseSize: req.maxResponseSize,
+      });
+    }
 
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), req.timeout);
@@ -94,17 +106,20 @@ export class HttpClient {
     }
   }
 
-  #allowed(url: string): boolean {
-    let allowed = this.#checked.get(url);
-    if (allowed === undefined) {
+  #target(url: string): Target | false {
+    let target = this.#checked.get(url);
+    if (target === undefined) {
       try {
-        allowed = isAllowedUrl(new URL(url), this.#allowInsecure);
+        const parsed = new URL(url);
+        target = isAllowedUrl(parsed, this.#allowInsecure)
+          ? { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` }
+          : false;
       } catch {
-        allowed = false;
+        target = false;
       }
-      if (this.#checked.size < 64) this.#checked.set(url, allowed);
+      if (this.#checked.size < 64) this.#checked.set(url, target);
     }
-    return allowed;
+    return target;
   }
 
   async #viaUndici(url: string, req: UpstreamRequest, signal: AbortSignal) {
