@@ -187,7 +187,9 @@ class Guard implements TokenGuard {
       const { token } = extracted;
       // The proof's own checks, signature included, before the token costs an upstream call.
       const proof =
-        proofHeader === undefined ? undefined : dpop?.check(proofHeader, request, token, nowMs);
+        proofHeader === undefined
+          ? undefined
+          : dpop?.check(proofHeader, request, token, nowMs, cached);
 
       // 2. Verify. A route that demands a live introspection answer does not take a cached one.
       if (cached?.format === 'opaque' && compiled.introspect) cached = undefined;

@@ -282,6 +282,37 @@ describe('every proof check, each with its own failure', () => {
     expect(res.headers.get('www-authenticate')).toBe(INVALID_PROOF);
   });
 
+  it('remembers a known proof key by its header, and still checks every proof against it', async () => {
+    const api = await start();
+    const token = await as.mintAccessToken({ cnf: { jkt: key.thumbprint } });
+    const proof = () =>
+      createDpopProof({ key, htm: 'GET', htu: `${api.url}/`, accessToken: token });
+    const call = async (dpop: string) =>
+      (await api.call(token, { scheme: 'DPoP', headers: { dpop } })).status;
+    // The key is known after these (its header parsed, its thumbprint and import kept).
+    expect([await call(await proof()), await call(await proof())]).toEqual([200, 200]);
+    // The same header, signed by another key: the remembered key does not vouch for it.
+    const [header] = (await proof()).split('.');
+    const other = await createDpopProof({
+      key: createDpopKey(),
+      htm: 'GET',
+      htu: `${api.url}/`,
+      accessToken: token,
+    });
+    const [, payload, signature] = other.split('.');
+    expect(await call(`${header}.${payload}.${signature}`)).toBe(401);
+    // The token's ath is remembered with the token: a proof made for another token still fails.
+    const otherToken = await as.mintAccessToken({ cnf: { jkt: key.thumbprint } });
+    const forOther = await createDpopProof({
+      key,
+      htm: 'GET',
+      htu: `${api.url}/`,
+      accessToken: otherToken,
+    });
+    expect(await call(forOther)).toBe(401);
+    expect(await call(await proof())).toBe(200);
+  });
+
   it('rejects a proof key that differs from the token binding: invalid_token', async () => {
     const api = await start();
     const res = await dpopCall(api, {

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { storeChannel } from '../diagnostics.js';
 import { InvalidDpopProofError, ServiceUnavailableError } from '../errors.js';
+import { sha256 } from '../lib/sha256.js';
 import { isStoreFullError, type Store } from '../store.js';
 import type { CheckedProof } from './verify-proof.js';
 
@@ -18,7 +18,7 @@ export async function rememberProof(
   proof: CheckedProof,
   ttlMs: number,
 ): Promise<void> {
-  const key = `dpop:${createHash('sha256').update(`${issuer}\0${proof.jkt}\0${proof.jti}`).digest('base64url')}`;
+  const key = `dpop:${sha256(`${issuer}\0${proof.jkt}\0${proof.jti}`)}`;
   let fresh: boolean;
   try {
     fresh = await store.setIfAbsent(key, '1', ttlMs);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from '../lib/sha256.js';
 
 /**
  * RFC 7638 JWK thumbprint (SHA-256, base64url) of a public key: the hash of the JSON object of
@@ -35,5 +35,5 @@ export function jwkThumbprint(jwk: Readonly<Record<string, unknown>>): string | 
   } else {
     return undefined;
   }
-  return createHash('sha256').update(JSON.stringify(canonical)).digest('base64url');
+  return sha256(JSON.stringify(canonical));
 }

@@ -1,4 +1,4 @@
-import { createHash, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import {
   InvalidDpopProofError,
@@ -16,7 +16,8 @@ import {
 } from '../jws/jwk.js';
 import { isJwsShaped, type ParsedJws, parseJws } from '../jws/parse.js';
 import { excerpt } from '../lib/excerpt.js';
-import { own } from '../lib/json.js';
+import { type JsonObject, own } from '../lib/json.js';
+import { sha256 } from '../lib/sha256.js';
 import { requestUrl } from '../public-url.js';
 import type { IncomingRequest } from '../request.js';
 import type { NonceIssuer } from './nonce.js';
@@ -81,6 +82,17 @@ export function normalizeHtu(value: string): string | undefined {
   return `${url.protocol}//${url.host}${path}`;
 }
 
+const HTUS_KEPT = 256;
+
+/** A proof whose `iat` is outside the window, with both times. */
+function outsideWindow(reason: string, iat: number, nowMs: number): InvalidDpopProofError {
+  return withDetails(new InvalidDpopProofError(reason), {
+    field: 'iat',
+    actual: iat,
+    now: Math.floor(nowMs / 1000),
+  });
+}
+
 /**
  * Checks a DPoP proof (RFC 9449 §4.3) for a request: one compact JWS, `typ: dpop+jwt`, an
  * asymmetric `alg` from the allow-list, a public `jwk` that passes the rules of a JWKS key (no
@@ -97,6 +109,9 @@ export class ProofVerifier {
   readonly #settings: ResolvedDpop;
   readonly #publicUrl: URL | undefined;
   readonly #keys = new LRUCache<string, KeyObject>({ max: 10_000 });
+  /** Per parsed header (see {@link ProofVerifier.#proofKey}); gone with the header. */
+  readonly #headers = new WeakMap<JsonObject, { jkt: string; key: KeyObject }>();
+  readonly #htus = new Map<string, string | undefined>();
 
   constructor(settings: ResolvedDpop, publicUrl: URL | undefined) {
     this.#settings = settings;
@@ -111,7 +126,17 @@ export class ProofVerifier {
     return this.#settings.nonce;
   }
 
-  check(proof: string, request: IncomingRequest, accessToken: string, nowMs: number): CheckedProof {
+  /**
+   * @param known The access token's cached verification, when it has one: its `ath` is computed
+   *   once and kept there (every proof sent with that token must carry the same `ath`).
+   */
+  check(
+    proof: string,
+    request: IncomingRequest,
+    accessToken: string,
+    nowMs: number,
+    known?: { ath?: string },
+  ): CheckedProof {
     const settings = this.#settings;
     if (proof.length > settings.maxProofLength) throw new InvalidDpopProofError('dpop.too_long');
     if (!isJwsShaped(proof)) throw new InvalidDpopProofError('dpop.malformed');
@@ -132,14 +157,7 @@ export class ProofVerifier {
       throw new InvalidDpopProofError('dpop.alg');
     }
     if (Object.hasOwn(header, 'crit')) throw new InvalidDpopProofError('dpop.crit');
-    // The same key rules as for a JWKS key, and all of them before the (cached) import and the
-    // signature check: an oversized RSA key costs nothing but this check.
-    const jwk = readPublicJwk(own(header, 'jwk'));
-    if (typeof jwk === 'string') throw new InvalidDpopProofError(JWK_REASONS[jwk]);
-    if (!keyFits(jwk, alg as JwsAlgorithm)) throw new InvalidDpopProofError('dpop.jwk_mismatch');
-    const jkt = jwkThumbprint(jwk.members);
-    if (jkt === undefined) throw new InvalidDpopProofError('dpop.jwk_malformed');
-    const key = this.#importKey(jkt, jwk);
+    const { jkt, key } = this.#proofKey(header, alg as JwsAlgorithm);
     if (!verifySignature(alg as JwsAlgorithm, key, jws.signingInput, jws.signature)) {
       throw new InvalidDpopProofError('dpop.signature');
     }
@@ -153,9 +171,9 @@ export class ProofVerifier {
       });
     }
     const htu = own(payload, 'htu');
-    const expectedHtu = normalizeHtu(requestUrl(request, this.#publicUrl));
+    const expectedHtu = this.#normalizeHtu(requestUrl(request, this.#publicUrl));
     if (expectedHtu === undefined) throw new InvalidRequestError('request.url_invalid');
-    if (typeof htu !== 'string' || normalizeHtu(htu) !== expectedHtu) {
+    if (typeof htu !== 'string' || this.#normalizeHtu(htu) !== expectedHtu) {
       // The URL this request was made to, and what the proof names: without query and fragment.
       throw withDetails(new InvalidDpopProofError('dpop.htu'), {
         field: 'htu',
@@ -167,20 +185,18 @@ export class ProofVerifier {
     if (typeof iat !== 'number' || !Number.isFinite(iat))
       throw new InvalidDpopProofError('dpop.iat_missing');
     const iatMs = iat * 1000;
-    const late = (reason: string) =>
-      withDetails(new InvalidDpopProofError(reason), {
-        field: 'iat',
-        actual: iat,
-        now: Math.floor(nowMs / 1000),
-      });
-    if (iatMs > nowMs + settings.iatLeeway) throw late('dpop.iat_future');
-    if (iatMs < nowMs - settings.iatWindow) throw late('dpop.iat_old');
+    if (iatMs > nowMs + settings.iatLeeway) throw outsideWindow('dpop.iat_future', iat, nowMs);
+    if (iatMs < nowMs - settings.iatWindow) throw outsideWindow('dpop.iat_old', iat, nowMs);
     const jti = own(payload, 'jti');
     if (typeof jti !== 'string' || jti.length === 0 || jti.length > 256) {
       throw new InvalidDpopProofError('dpop.jti');
     }
     const ath = own(payload, 'ath');
-    const expectedAth = createHash('sha256').update(accessToken).digest('base64url');
+    let expectedAth = known?.ath;
+    if (expectedAth === undefined) {
+      expectedAth = sha256(accessToken);
+      if (known !== undefined) known.ath = expectedAth;
+    }
     if (ath !== expectedAth)
       throw new InvalidDpopProofError(ath === undefined ? 'dpop.ath_missing' : 'dpop.ath');
 
@@ -193,6 +209,44 @@ export class ProofVerifier {
       nonceStale = check === 'previous';
     }
     return { jkt, jti, nonceStale };
+  }
+
+  /**
+   * The proof key of a header, checked: its thumbprint and imported key. A client sends every
+   * proof with the same header (`typ`, `alg`, its `jwk`), which the JWS parser hands out as one
+   * frozen object per distinct header text: what was found for it is kept with it, so a known
+   * key costs neither the key rules, the thumbprint nor the import again.
+   */
+  #proofKey(header: JsonObject, alg: JwsAlgorithm): { jkt: string; key: KeyObject } {
+    let found = this.#headers.get(header);
+    if (found !== undefined) return found;
+    // The same key rules as for a JWKS key, and all of them before the (cached) import and the
+    // signature check: an oversized RSA key costs nothing but this check.
+    const jwk = readPublicJwk(own(header, 'jwk'));
+    if (typeof jwk === 'string') throw new InvalidDpopProofError(JWK_REASONS[jwk]);
+    if (!keyFits(jwk, alg)) throw new InvalidDpopProofError('dpop.jwk_mismatch');
+    const jkt = jwkThumbprint(jwk.members);
+    if (jkt === undefined) throw new InvalidDpopProofError('dpop.jwk_malformed');
+    found = { jkt, key: this.#importKey(jkt, jwk) };
+    // Only a frozen header is the parser's shared one (nothing can change it after this check).
+    if (Object.isFrozen(header)) this.#headers.set(header, found);
+    return found;
+  }
+
+  /**
+   * {@link normalizeHtu}, remembered for the last few hundred URLs: an API's proofs name a handful
+   * of URLs, each parsed twice per request otherwise (the request's and the proof's). A flood of
+   * distinct ones empties the memory rather than growing it.
+   */
+  #normalizeHtu(value: string): string | undefined {
+    const htus = this.#htus;
+    let normalized = htus.get(value);
+    if (normalized === undefined && !htus.has(value)) {
+      normalized = normalizeHtu(value);
+      if (htus.size >= HTUS_KEPT) htus.clear();
+      htus.set(value, normalized);
+    }
+    return normalized;
   }
 
   #importKey(jkt: string, jwk: PublicJwk): KeyObject {

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { introspectionChannel, tokenHash } from '../diagnostics.js';
 import { InvalidTokenError, ServiceUnavailableError, withDetails } from '../errors.js';
 import type { JwtConfig, ResolvedIssuer } from '../jwt/options.js';
 import type { VerifiedToken } from '../jwt/verified-token.js';
 import { type HttpClient, UpstreamError } from '../lib/http-client.js';
+import { sha256 } from '../lib/sha256.js';
 import type { UpstreamMonitor } from '../logger.js';
 import type { Store } from '../store.js';
 import { AnswerCache, active, inactive, type Outcome } from './answer-cache.js';
@@ -68,7 +68,7 @@ export class Introspector {
    * routes); the new answer still refreshes the cache.
    */
   async introspect(token: string, fresh: boolean): Promise<VerifiedToken> {
-    const hash = createHash('sha256').update(token).digest('base64url');
+    const hash = sha256(token);
     const key = this.#cache.key(hash);
     let outcome: Outcome | undefined;
     if (!fresh) {

@@ -39,6 +39,8 @@ export interface VerifiedToken {
    * first use (`accept()` in respond.ts). A copy of a verified token gets its own.
    */
   readonly contexts: { bearer?: AuthContext; dpop?: AuthContext };
+  /** The token's DPoP `ath` (base64url SHA-256 of the token), computed on first use. */
+  ath?: string;
 }
 
 function numericDate(payload: JsonObject, claim: string, required: boolean): number | undefined {
