@@ -39,6 +39,15 @@ async function protect(config: ServerConfig): Promise<Protection> {
         handler: (await import('@tokenguard/express')).requireToken({ issuer, audience }),
         subject: (req) => req.auth?.subject,
       };
+    case 'tokenguard-nocache':
+      return {
+        handler: (await import('@tokenguard/express')).requireToken({
+          issuer,
+          audience,
+          cache: false,
+        }),
+        subject: (req) => req.auth?.subject,
+      };
     case 'tokenguard-dpop':
       return {
         handler: (await import('@tokenguard/express')).requireToken({

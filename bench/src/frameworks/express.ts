@@ -16,6 +16,15 @@ export const express: FrameworkDef = {
       workloads: { hit: true, miss: ALL },
     },
     {
+      // Where a first-seen token's cost goes: the same without the verified-token cache, so
+      // without the insert (and the eviction, and the retained entries' GC) the default pays.
+      id: 'tokenguard-nocache',
+      label: '**tokenguard**, `cache: false`',
+      role: 'info',
+      workloads: { miss: ['RS256'] },
+      fullOnly: true,
+    },
+    {
       id: 'handrolled',
       label: 'hand-rolled node:crypto (floor)',
       role: 'floor',
