@@ -147,6 +147,31 @@ describe('the upstream transport, through introspection', () => {
     expect(await outcome(guard)).toMatchObject({ status: 503, failure: 'content_type' });
   });
 
+  it('asks once more when the server closes a kept-alive connection under the request', async () => {
+    const served = new WeakMap<object, number>();
+    let dropped = 0;
+    const guard = await guardFor((req, res) => {
+      const count = (served.get(req.socket) ?? 0) + 1;
+      served.set(req.socket, count);
+      // The second request on a connection: closed without an answer, as a server whose idle
+      // timeout (not announced in a Keep-Alive header) struck as the request arrived.
+      if (count === 2) {
+        dropped++;
+        req.socket.destroy();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(ACTIVE);
+    });
+    const subjects: Array<string | undefined> = [];
+    for (const n of [1, 2, 3, 4]) {
+      // A pause, so that the next call finds the connection idle and reuses it.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      subjects.push((await guard.verify(`opaque-token-value-000${n}`)).subject);
+    }
+    expect(subjects).toEqual(['alice', 'alice', 'alice', 'alice']);
+    expect(dropped).toBeGreaterThan(0);
+  });
+
   it('names the system error of a refused connection', async () => {
     const server = createServer();
     server.listen(0, '127.0.0.1');

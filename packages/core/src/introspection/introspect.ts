@@ -2,7 +2,7 @@ import { introspectionChannel, tokenHash } from '../diagnostics.js';
 import { InvalidTokenError, ServiceUnavailableError, withDetails } from '../errors.js';
 import type { JwtConfig, ResolvedIssuer } from '../jwt/options.js';
 import type { VerifiedToken } from '../jwt/verified-token.js';
-import { type HttpClient, UpstreamError } from '../lib/http-client.js';
+import { type HttpClient, UpstreamError, type UpstreamResponse } from '../lib/http-client.js';
 import { sha256 } from '../lib/sha256.js';
 import type { UpstreamMonitor } from '../logger.js';
 import type { Store } from '../store.js';
@@ -160,6 +160,22 @@ export class Introspector {
     );
   }
 
+  async #post(endpoint: string, token: string, now: number): Promise<UpstreamResponse> {
+    const settings = this.#settings;
+    const headers: Record<string, string> = {
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: settings.jwtResponse ? JWT_RESPONSE_TYPE : 'application/json',
+    };
+    const form = requestBody(settings.auth, token, headers, endpoint, now / 1000);
+    return this.#config.http.send(endpoint, {
+      method: 'POST',
+      headers,
+      body: typeof form === 'string' ? form : await form,
+      timeout: settings.timeout,
+      maxResponseSize: settings.maxResponseSize,
+    });
+  }
+
   async #send(token: string, key: string): Promise<Outcome> {
     const settings = this.#settings;
     const now = this.#config.clock();
@@ -169,19 +185,17 @@ export class Introspector {
     try {
       const metadata = this.#config.issuer.metadata;
       endpoint ??= metadata.introspectionEndpointNow() ?? (await metadata.introspectionEndpoint());
-      const headers: Record<string, string> = {
-        'content-type': 'application/x-www-form-urlencoded',
-        accept: settings.jwtResponse ? JWT_RESPONSE_TYPE : 'application/json',
-      };
-      const form = requestBody(settings.auth, token, headers, endpoint, now / 1000);
-      const body = typeof form === 'string' ? form : await form;
-      const res = await this.#config.http.send(endpoint, {
-        method: 'POST',
-        headers,
-        body,
-        timeout: settings.timeout,
-        maxResponseSize: settings.maxResponseSize,
-      });
+      let res: UpstreamResponse;
+      try {
+        res = await this.#post(endpoint, token, now);
+      } catch (error) {
+        // A kept-alive connection the server closed as the request went out (an idle timeout it
+        // did not announce, a restart) fails before anything was answered. Introspection changes
+        // nothing at the server, so it is asked once more, on a fresh connection (with a fresh
+        // client assertion, for private_key_jwt); anything else is an outage.
+        if (!isClosedConnection(error)) throw error;
+        res = await this.#post(endpoint, token, now);
+      }
       if (res.status !== 200) {
         const verdict = statusVerdict(res.status);
         // Only signs that the server is down or overloaded start the backoff below.
@@ -269,4 +283,16 @@ export class Introspector {
     await this.#cache.save(key, outcome);
     return outcome;
   }
+}
+
+/** The codes of a connection the other side closed or reset: not refused, not timed out. */
+const CLOSED_CONNECTION = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
+
+function isClosedConnection(error: unknown): boolean {
+  return (
+    error instanceof UpstreamError &&
+    error.failure === 'network' &&
+    error.code !== undefined &&
+    CLOSED_CONNECTION.has(error.code)
+  );
 }
