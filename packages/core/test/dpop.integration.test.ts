@@ -285,30 +285,19 @@ describe('every proof check, each with its own failure', () => {
   it('remembers a known proof key by its header, and still checks every proof against it', async () => {
     const api = await start();
     const token = await as.mintAccessToken({ cnf: { jkt: key.thumbprint } });
-    const proof = () =>
-      createDpopProof({ key, htm: 'GET', htu: `${api.url}/`, accessToken: token });
+    // A proof for GET / with `signer`'s key and `accessToken`'s ath (by default, ours and ours).
+    const proof = (signer = key, accessToken = token) =>
+      createDpopProof({ key: signer, htm: 'GET', htu: `${api.url}/`, accessToken });
     const call = async (dpop: string) =>
       (await api.call(token, { scheme: 'DPoP', headers: { dpop } })).status;
     // The key is known after these (its header parsed, its thumbprint and import kept).
     expect([await call(await proof()), await call(await proof())]).toEqual([200, 200]);
     // The same header, signed by another key: the remembered key does not vouch for it.
     const [header] = (await proof()).split('.');
-    const other = await createDpopProof({
-      key: createDpopKey(),
-      htm: 'GET',
-      htu: `${api.url}/`,
-      accessToken: token,
-    });
-    const [, payload, signature] = other.split('.');
+    const [, payload, signature] = (await proof(createDpopKey())).split('.');
     expect(await call(`${header}.${payload}.${signature}`)).toBe(401);
     // The token's ath is remembered with the token: a proof made for another token still fails.
-    const otherToken = await as.mintAccessToken({ cnf: { jkt: key.thumbprint } });
-    const forOther = await createDpopProof({
-      key,
-      htm: 'GET',
-      htu: `${api.url}/`,
-      accessToken: otherToken,
-    });
+    const forOther = await proof(key, await as.mintAccessToken({ cnf: { jkt: key.thumbprint } }));
     expect(await call(forOther)).toBe(401);
     expect(await call(await proof())).toBe(200);
   });

@@ -32,7 +32,6 @@ export function active(claims: JsonObject, now: number, cacheTtl: number, json?:
 }
 
 /** The outcome of an answer that is not active: only a JSON boolean `true` is active. */
-
 export function inactive(claims: JsonObject): Outcome {
   return {
     kind: 'inactive',

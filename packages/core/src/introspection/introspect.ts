@@ -160,6 +160,23 @@ export class Introspector {
     );
   }
 
+  /**
+   * Publishes the end of a call on `tokenguard:introspection`, with how long it took; the token's
+   * hash is only computed when someone listens.
+   */
+  #ended(
+    token: string,
+    sentAt: number,
+    end: { event: 'call'; active: boolean } | { event: 'failure'; detail: string },
+  ): void {
+    if (!introspectionChannel.hasSubscribers) return;
+    introspectionChannel.publish({
+      ...end,
+      tokenId: tokenHash(token),
+      durationMs: performance.now() - sentAt,
+    });
+  }
+
   async #post(endpoint: string, token: string, now: number): Promise<UpstreamResponse> {
     const settings = this.#settings;
     const headers: Record<string, string> = {
@@ -205,25 +222,13 @@ export class Introspector {
           // (oidc-provider's unsupported_token_type), 413 for a made-up token too large for it:
           // reject this token, and do not let it start the failure backoff that would turn
           // every other client's request into a 503.
-          if (introspectionChannel.hasSubscribers)
-            introspectionChannel.publish({
-              event: 'call',
-              tokenId: tokenHash(token),
-              active: false,
-              durationMs: performance.now() - sentAt,
-            });
+          this.#ended(token, sentAt, { event: 'call', active: false });
           return { kind: 'inactive', reason: 'introspection.refused' };
         }
         // The server refuses our client (wrong credentials) or our request (wrong endpoint):
         // no token can be checked, but no client's token caused it either.
         const reason = `introspection.${verdict}`;
-        if (introspectionChannel.hasSubscribers)
-          introspectionChannel.publish({
-            event: 'failure',
-            tokenId: tokenHash(token),
-            detail: reason,
-            durationMs: performance.now() - sentAt,
-          });
+        this.#ended(token, sentAt, { event: 'failure', detail: reason });
         const cause = this.#failure(
           new UpstreamError('status', res.status, { url: endpoint }),
           endpoint,
@@ -264,22 +269,10 @@ export class Introspector {
       }
       this.#failedAt = this.#config.clock();
       const detail = outcome.reason;
-      if (introspectionChannel.hasSubscribers)
-        introspectionChannel.publish({
-          event: 'failure',
-          tokenId: tokenHash(token),
-          detail,
-          durationMs: performance.now() - sentAt,
-        });
+      this.#ended(token, sentAt, { event: 'failure', detail });
       return outcome;
     }
-    if (introspectionChannel.hasSubscribers)
-      introspectionChannel.publish({
-        event: 'call',
-        tokenId: tokenHash(token),
-        active: outcome.kind === 'active',
-        durationMs: performance.now() - sentAt,
-      });
+    this.#ended(token, sentAt, { event: 'call', active: outcome.kind === 'active' });
     await this.#cache.save(key, outcome);
     return outcome;
   }

@@ -8,6 +8,17 @@ export interface UpstreamResponse {
   body: Buffer;
 }
 
+/** An upstream request: what tokenguard sends and the limits it holds the answer to. */
+export interface UpstreamRequest {
+  method: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: string;
+  /** Milliseconds for the whole exchange, connection to last byte. */
+  timeout: number;
+  /** Bytes; a larger body is abandoned. */
+  maxResponseSize: number;
+}
+
 /** Where a request goes, split once per URL: undici's dispatcher takes origin and path apart. */
 export interface Target {
   readonly origin: string;
@@ -123,13 +134,7 @@ export function exchange(
   agent: Agent,
   url: string,
   target: Target,
-  request: {
-    method: 'GET' | 'POST';
-    headers: Record<string, string> | undefined;
-    body: string | undefined;
-    timeout: number;
-    maxResponseSize: number;
-  },
+  request: UpstreamRequest,
 ): Promise<UpstreamResponse> {
   return new Promise((resolve, reject) => {
     const handler = new Exchange(url, request.timeout, request.maxResponseSize, resolve, reject);

@@ -1,18 +1,8 @@
 import { Agent, request } from 'undici';
 import { systemCode, UpstreamError } from '../upstream-error.js';
-import { exchange, type Target, type UpstreamResponse } from './exchange.js';
+import { exchange, type Target, type UpstreamRequest, type UpstreamResponse } from './exchange.js';
 
-export { UpstreamError, type UpstreamResponse };
-
-export interface UpstreamRequest {
-  method: 'GET' | 'POST';
-  headers?: Record<string, string>;
-  body?: string;
-  /** Milliseconds for the whole exchange, connection to last byte. */
-  timeout: number;
-  /** Bytes; a larger body is abandoned. */
-  maxResponseSize: number;
-}
+export { UpstreamError, type UpstreamRequest, type UpstreamResponse };
 
 /** A `fetch`-compatible function, for users who must route upstream calls their own way. */
 export type FetchLike = (
@@ -78,13 +68,7 @@ export class HttpClient {
     const target = this.#target(url);
     if (target === false) throw new UpstreamError('insecure_url', undefined, { url });
     if (this.#dispatch) {
-      return exchange(this.#agent as Agent, url, target, {
-        method: req.method,
-        headers: req.headers,
-        body: req.body,
-        timeout: req.timeout,
-        maxResponseSize: req.maxResponseSize,
-      });
+      return exchange(this.#agent as Agent, url, target, req);
     }
 
     const controller = new AbortController();
